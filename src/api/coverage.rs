@@ -1,0 +1,536 @@
+//! Pickup coverage and sorting centers (SPEC rules 3 and 4): the check anyone may ask,
+//! the regions list, and the operator's edits, which take effect at once because every
+//! check reads the stored coverage. Addresses are resolved here, by GB/T 2260 code or
+//! Chinese name, against the embedded region data; coordinates are GCJ-02.
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiQuery, Auth};
+use crate::app::AppState;
+use crate::domain::Role;
+use crate::domain::time::parse_date;
+use crate::regions::{CityLookupError, RegionLevel, Regions, ServiceArea};
+use crate::store::{Address, CoverageRecord, SortingCenterRecord, Store, StoreResult};
+use axum::Json;
+use axum::extract::{Path, State};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use validator::Validate;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(check))
+        .routes(routes!(list_regions))
+        .routes(routes!(list_sorting_centers))
+        .routes(routes!(put_city_coverage))
+        .routes(routes!(put_province_coverage))
+}
+
+/// Seeds sorting centers and the announced coverage from the embedded `data/`.
+pub async fn seed_reference_data(store: &Store, now_ms: i64) -> StoreResult<()> {
+    let regions = Regions::embedded();
+    let centers: Vec<SortingCenterRecord> = regions
+        .sorting_centers()
+        .iter()
+        .map(|c| SortingCenterRecord {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            name_en: c.name_en.clone(),
+            accepts_consolidation: c.accepts_consolidation,
+            city_code: c.city_code.clone(),
+            lat: c.lat,
+            lon: c.lon,
+        })
+        .collect();
+    let coverage: Vec<CoverageRecord> = regions
+        .coverage_seed()
+        .iter()
+        .map(|c| CoverageRecord {
+            code: c.code.clone(),
+            level: match c.level {
+                RegionLevel::Province => "province".into(),
+                RegionLevel::City => "city".into(),
+            },
+            covered: c.covered,
+            launch_date: c.launch_date.map(|d| d.to_string()),
+            announced: c.announced,
+            updated_at_ms: now_ms,
+            updated_by: "data".into(),
+        })
+        .collect();
+    store.seed_reference_data(&centers, &coverage).await
+}
+
+/// An address as a client sends it.
+#[derive(Debug, Clone, Deserialize, Serialize, Validate, ToSchema)]
+pub struct AddressInput {
+    /// GB/T 2260 code (`440000`) or Chinese name (`广东省`).
+    #[validate(length(min = 1, max = 50))]
+    pub province: String,
+    /// GB/T 2260 code (`440300`) or Chinese name (`深圳市`).
+    #[validate(length(min = 1, max = 50))]
+    pub city: String,
+    #[validate(length(max = 100))]
+    pub district: Option<String>,
+    #[validate(length(min = 1, max = 300))]
+    pub street: String,
+    /// GCJ-02 latitude.
+    pub lat: f64,
+    /// GCJ-02 longitude.
+    pub lon: f64,
+}
+
+/// Resolves province and city (code or name) and checks the coordinates.
+pub(crate) fn resolve_address(input: &AddressInput, prefix: &str) -> Result<Address, ApiError> {
+    let (province, city) = resolve_area(&input.province, &input.city, prefix)?;
+    check_coordinates(input.lat, input.lon, prefix)?;
+    Ok(Address {
+        province_code: province,
+        city_code: city,
+        district: input.district.clone(),
+        street: input.street.trim().to_owned(),
+        lat: input.lat,
+        lon: input.lon,
+    })
+}
+
+/// Province and city codes for a province and city given by code or name.
+pub(crate) fn resolve_area(
+    province: &str,
+    city: &str,
+    prefix: &str,
+) -> Result<(String, String), ApiError> {
+    let regions = Regions::embedded();
+    let field = |name: &str| {
+        if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}.{name}")
+        }
+    };
+    let p = regions.province(province).ok_or_else(|| {
+        ApiError::invalid_field(
+            &field("province"),
+            "unknown_province",
+            format!("no province {province:?}"),
+        )
+    })?;
+    let c = regions
+        .city_in_province(&p.code, city)
+        .map_err(|e| match e {
+            CityLookupError::Unknown(_) => {
+                ApiError::invalid_field(&field("city"), "unknown_city", format!("no city {city:?}"))
+            }
+            CityLookupError::NotInProvince { city_code, .. } => ApiError::invalid_field(
+                &field("city"),
+                "city_not_in_province",
+                format!("city {city_code} is not in province {}", p.code),
+            ),
+        })?;
+    Ok((p.code.clone(), c.code.clone()))
+}
+
+pub(crate) fn check_coordinates(lat: f64, lon: f64, prefix: &str) -> Result<(), ApiError> {
+    let field = |name: &str| {
+        if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}.{name}")
+        }
+    };
+    if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
+        return Err(ApiError::invalid_field(
+            &field("lat"),
+            "invalid_coordinates",
+            "latitude is from -90 to 90",
+        ));
+    }
+    if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
+        return Err(ApiError::invalid_field(
+            &field("lon"),
+            "invalid_coordinates",
+            "longitude is from -180 to 180",
+        ));
+    }
+    Ok(())
+}
+
+/// The answer of a coverage check.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CoverageCheckResponse {
+    pub covered: bool,
+    /// Why not covered: `province_not_covered`, `city_not_covered`,
+    /// `not_launched_yet`, `outside_service_area`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    pub province: String,
+    pub city: String,
+    /// When door pickup opened (or opens) for this city.
+    pub launch_date: Option<String>,
+    /// What a person can do about it.
+    pub detail: String,
+}
+
+/// Decides coverage of an area (and a point, where given) on a pickup date.
+pub(crate) async fn check_coverage(
+    state: &AppState,
+    province: &str,
+    city: &str,
+    point: Option<(f64, f64)>,
+    date: NaiveDate,
+) -> Result<CoverageCheckResponse, ApiError> {
+    let rows = state.store.get_coverage(&[province, city]).await?;
+    let row = |code: &str| rows.iter().find(|r| r.code == code);
+    let launch = [row(province), row(city)]
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.launch_date.as_deref().and_then(parse_date))
+        .max();
+    let mut answer = CoverageCheckResponse {
+        covered: false,
+        code: None,
+        province: province.to_owned(),
+        city: city.to_owned(),
+        launch_date: launch.map(|d| d.to_string()),
+        detail: String::new(),
+    };
+    let refuse = |mut a: CoverageCheckResponse, code: &str, detail: String| {
+        a.code = Some(code.to_owned());
+        a.detail = detail;
+        a
+    };
+    if !row(province).is_some_and(|r| r.covered) {
+        return Ok(refuse(
+            answer,
+            "province_not_covered",
+            format!(
+                "door pickup does not cover province {province}; deliver to the sorting center yourself"
+            ),
+        ));
+    }
+    if !row(city).is_some_and(|r| r.covered) {
+        let coming = row(city).is_some_and(|r| r.announced);
+        return Ok(refuse(
+            answer,
+            "city_not_covered",
+            format!(
+                "door pickup does not cover city {city}{}; deliver to the sorting center yourself",
+                if coming {
+                    " yet (announced, no date)"
+                } else {
+                    ""
+                }
+            ),
+        ));
+    }
+    if let Some((lat, lon)) = point {
+        match Regions::embedded().service_area(city, lat, lon) {
+            ServiceArea::Inside | ServiceArea::NoGeometry => {}
+            ServiceArea::RemotePart => {
+                return Ok(refuse(
+                    answer,
+                    "outside_service_area",
+                    format!(
+                        "({lat}, {lon}) is in a remote part of city {city} that door pickup does not reach"
+                    ),
+                ));
+            }
+            ServiceArea::OtherCity { city_code } => {
+                return Ok(refuse(
+                    answer,
+                    "outside_service_area",
+                    format!(
+                        "({lat}, {lon}) lies in city {city_code}, not in city {city}; check the address"
+                    ),
+                ));
+            }
+            ServiceArea::Unmapped | ServiceArea::UnknownCity => {
+                return Ok(refuse(
+                    answer,
+                    "outside_service_area",
+                    format!(
+                        "({lat}, {lon}) lies outside every covered city; check the coordinates (GCJ-02)"
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(launch) = launch.filter(|l| date < *l) {
+        return Ok(refuse(
+            answer,
+            "not_launched_yet",
+            format!(
+                "door pickup in city {city} opens on {launch}; choose that date or a later one"
+            ),
+        ));
+    }
+    answer.covered = true;
+    answer.detail = format!("door pickup covers city {city} on {date}");
+    Ok(answer)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CheckQuery {
+    /// Province code or Chinese name.
+    pub province: String,
+    /// City code or Chinese name.
+    pub city: String,
+    /// GCJ-02 latitude of the pickup address (with `lon`).
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// Pickup date `YYYY-MM-DD` (default: today in China).
+    pub date: Option<String>,
+}
+
+/// Whether door pickup covers an address on a date.
+#[utoipa::path(get, path = "/v1/coverage/check", tag = "coverage", params(CheckQuery),
+    responses((status = 200, body = CoverageCheckResponse), (status = 401, body = super::error::Problem),
+              (status = 422, body = super::error::Problem)))]
+pub async fn check(
+    State(state): State<AppState>,
+    _auth: Auth,
+    ApiQuery(q): ApiQuery<CheckQuery>,
+) -> Result<Json<CoverageCheckResponse>, ApiError> {
+    let (province, city) = resolve_area(&q.province, &q.city, "")?;
+    let point = match (q.lat, q.lon) {
+        (Some(lat), Some(lon)) => {
+            check_coordinates(lat, lon, "")?;
+            Some((lat, lon))
+        }
+        (None, None) => None,
+        _ => {
+            return Err(ApiError::invalid_field(
+                "lat",
+                "required",
+                "give both lat and lon, or neither",
+            ));
+        }
+    };
+    let date = match q.date.as_deref() {
+        Some(raw) => parse_date(raw)
+            .ok_or_else(|| ApiError::invalid_field("date", "invalid_date", "use YYYY-MM-DD"))?,
+        None => state.clock.today(),
+    };
+    Ok(Json(
+        check_coverage(&state, &province, &city, point, date).await?,
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CityCoverage {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub covered: bool,
+    pub launch_date: Option<String>,
+    /// Announced as coming, without a date.
+    pub announced: bool,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProvinceCoverage {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub covered: bool,
+    pub launch_date: Option<String>,
+    pub cities: Vec<CityCoverage>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegionsResponse {
+    pub provinces: Vec<ProvinceCoverage>,
+    pub provinces_covered: usize,
+    pub cities_covered: usize,
+}
+
+/// Provinces with their cities, coverage and launch dates.
+#[utoipa::path(get, path = "/v1/coverage/regions", tag = "coverage",
+    responses((status = 200, body = RegionsResponse), (status = 401, body = super::error::Problem)))]
+pub async fn list_regions(
+    State(state): State<AppState>,
+    _auth: Auth,
+) -> Result<Json<RegionsResponse>, ApiError> {
+    let rows: HashMap<String, CoverageRecord> = state
+        .store
+        .list_coverage()
+        .await?
+        .into_iter()
+        .map(|r| (r.code.clone(), r))
+        .collect();
+    let get = |code: &str| rows.get(code);
+    let provinces: Vec<ProvinceCoverage> = Regions::embedded()
+        .provinces()
+        .iter()
+        .map(|p| ProvinceCoverage {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            name_en: p.name_en.clone(),
+            covered: get(&p.code).is_some_and(|r| r.covered),
+            launch_date: get(&p.code).and_then(|r| r.launch_date.clone()),
+            cities: p
+                .cities
+                .iter()
+                .map(|c| CityCoverage {
+                    code: c.code.clone(),
+                    name: c.name.clone(),
+                    name_en: c.name_en.clone(),
+                    covered: get(&c.code).is_some_and(|r| r.covered),
+                    launch_date: get(&c.code).and_then(|r| r.launch_date.clone()),
+                    announced: get(&c.code).is_some_and(|r| r.announced),
+                    lat: c.lat,
+                    lon: c.lon,
+                })
+                .collect(),
+        })
+        .collect();
+    let provinces_covered = provinces.iter().filter(|p| p.covered).count();
+    let cities_covered = provinces
+        .iter()
+        .filter(|p| p.covered)
+        .flat_map(|p| &p.cities)
+        .filter(|c| c.covered)
+        .count();
+    Ok(Json(RegionsResponse {
+        provinces,
+        provinces_covered,
+        cities_covered,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SortingCenterResponse {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub accepts_consolidation: bool,
+    pub city: Option<String>,
+}
+
+/// Sorting centers and whether each accepts consolidated handovers.
+#[utoipa::path(get, path = "/v1/sorting-centers", tag = "coverage",
+    responses((status = 200, body = [SortingCenterResponse]), (status = 401, body = super::error::Problem)))]
+pub async fn list_sorting_centers(
+    State(state): State<AppState>,
+    _auth: Auth,
+) -> Result<Json<Vec<SortingCenterResponse>>, ApiError> {
+    let centers = state.store.list_sorting_centers().await?;
+    Ok(Json(
+        centers
+            .into_iter()
+            .map(|c| SortingCenterResponse {
+                code: c.code,
+                name: c.name,
+                name_en: c.name_en,
+                accepts_consolidation: c.accepts_consolidation,
+                city: c.city_code,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+pub struct PutCoverageRequest {
+    pub covered: bool,
+    /// `YYYY-MM-DD`; required when covered.
+    pub launch_date: Option<String>,
+    #[serde(default)]
+    pub announced: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoverageAreaResponse {
+    pub code: String,
+    pub level: String,
+    pub covered: bool,
+    pub launch_date: Option<String>,
+    pub announced: bool,
+    pub updated_by: String,
+}
+
+async fn put_coverage(
+    state: &AppState,
+    auth: &Auth,
+    level: &str,
+    code: &str,
+    body: PutCoverageRequest,
+) -> Result<Json<CoverageAreaResponse>, ApiError> {
+    auth.require(&[Role::Operator], "edit coverage")?;
+    let regions = Regions::embedded();
+    let known = match level {
+        "city" => regions.city(code).is_some_and(|c| c.code == code),
+        _ => regions.province(code).is_some_and(|p| p.code == code),
+    };
+    if !known {
+        return Err(ApiError::not_found(
+            "region_not_found",
+            format!("no {level} with code {code}"),
+        ));
+    }
+    let launch_date = match body.launch_date.as_deref() {
+        Some(raw) => Some(
+            parse_date(raw)
+                .ok_or_else(|| {
+                    ApiError::invalid_field("launch_date", "invalid_date", "use YYYY-MM-DD")
+                })?
+                .to_string(),
+        ),
+        None if body.covered => {
+            return Err(ApiError::invalid_field(
+                "launch_date",
+                "required",
+                "a covered area needs a launch date",
+            ));
+        }
+        None => None,
+    };
+    let record = CoverageRecord {
+        code: code.to_owned(),
+        level: level.to_owned(),
+        covered: body.covered,
+        launch_date,
+        announced: body.announced,
+        updated_at_ms: state.clock.now_ms(),
+        updated_by: auth.0.key(),
+    };
+    state.store.put_coverage(&record).await?;
+    Ok(Json(CoverageAreaResponse {
+        code: record.code,
+        level: record.level,
+        covered: record.covered,
+        launch_date: record.launch_date,
+        announced: record.announced,
+        updated_by: record.updated_by,
+    }))
+}
+
+/// Set a city's coverage and launch date (operator).
+#[utoipa::path(put, path = "/v1/coverage/cities/{city_code}", tag = "operator", request_body = PutCoverageRequest,
+    responses((status = 200, body = CoverageAreaResponse), (status = 403, body = super::error::Problem),
+              (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
+pub async fn put_city_coverage(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(city_code): Path<String>,
+    ApiJson(body): ApiJson<PutCoverageRequest>,
+) -> Result<Json<CoverageAreaResponse>, ApiError> {
+    put_coverage(&state, &auth, "city", &city_code, body).await
+}
+
+/// Set a province's coverage and launch date (operator).
+#[utoipa::path(put, path = "/v1/coverage/provinces/{province_code}", tag = "operator", request_body = PutCoverageRequest,
+    responses((status = 200, body = CoverageAreaResponse), (status = 403, body = super::error::Problem),
+              (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
+pub async fn put_province_coverage(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(province_code): Path<String>,
+    ApiJson(body): ApiJson<PutCoverageRequest>,
+) -> Result<Json<CoverageAreaResponse>, ApiError> {
+    put_coverage(&state, &auth, "province", &province_code, body).await
+}

@@ -1,0 +1,214 @@
+//! Extractors whose rejections speak our error envelope: [`ApiJson`] (content type,
+//! size, syntax, types, then `validator` rules, each with its own status and field
+//! paths), [`ApiQuery`], and [`Auth`] (bearer token to [`Principal`]).
+
+use super::error::{ApiError, FieldError};
+use crate::app::AppState;
+use crate::domain::{Principal, Role};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+/// A JSON body, parsed and validated.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Validate,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| {
+                let mime = mime.trim();
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+            });
+        if !json_type {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with Content-Type: application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| match e {
+            BytesRejection::FailedToBufferBody(_)
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "the request body is larger than this service accepts",
+                )
+            }
+            other => ApiError::new(other.status(), "invalid_body", other.body_text()),
+        })?;
+        let value = parse_json::<T>(&bytes)?;
+        value.validate().map_err(validation_error)?;
+        Ok(Self(value))
+    }
+}
+
+/// Parses JSON, telling malformed JSON (400) from well-formed JSON of the wrong shape
+/// (422, with the path of the field at fault).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let field = if path == "." { String::new() } else { path };
+                let message = inner.to_string();
+                let code = if message.starts_with("missing field") {
+                    "required"
+                } else {
+                    "invalid_type"
+                };
+                let mut api =
+                    ApiError::unprocessable("validation_failed", format!("{field}: {message}"));
+                api.errors.push(FieldError {
+                    field,
+                    code: code.into(),
+                    message,
+                });
+                api
+            }
+            _ => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the body is not valid JSON: {inner}"),
+            ),
+        }
+    })
+}
+
+/// A 422 listing every field the `validator` rules refused.
+pub fn validation_error(errors: ValidationErrors) -> ApiError {
+    let mut fields = Vec::new();
+    flatten(&errors, String::new(), &mut fields);
+    let detail = fields
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut api = ApiError::unprocessable("validation_failed", detail);
+    api.errors = fields;
+    api
+}
+
+fn flatten(errors: &ValidationErrors, prefix: String, out: &mut Vec<FieldError>) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for e in list {
+                    out.push(FieldError {
+                        field: path.clone(),
+                        code: e.code.to_string(),
+                        message: e.message.as_ref().map_or_else(
+                            || format!("fails the rule {}", e.code),
+                            ToString::to_string,
+                        ),
+                    });
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => flatten(inner, path, out),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    flatten(inner, format!("{path}[{i}]"), out);
+                }
+            }
+        }
+    }
+}
+
+/// Query parameters, parsed with our error envelope.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        serde_urlencoded_from_str(query).map(Self)
+    }
+}
+
+fn serde_urlencoded_from_str<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    axum::extract::Query::<T>::try_from_uri(&format!("/?{query}").parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "the query string is malformed",
+        )
+    })?)
+    .map(|q| q.0)
+    .map_err(|e| ApiError::unprocessable("invalid_query", e.body_text()))
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Auth(pub Principal);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(p) = parts.extensions.get::<Principal>() {
+            return Ok(Self(p.clone()));
+        }
+        let token = bearer_token(parts).ok_or_else(ApiError::unauthorized)?;
+        let principal = state
+            .store
+            .get_principal_by_token(token)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        parts.extensions.insert(principal.clone());
+        Ok(Self(principal))
+    }
+}
+
+/// The bearer token of a request, if it has one.
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+impl Auth {
+    /// 403 unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role], what: &str) -> Result<&Principal, ApiError> {
+        if roles.contains(&self.0.role) {
+            Ok(&self.0)
+        } else {
+            Err(ApiError::forbidden(what))
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! The HTTP API (API.md, v1). One file per resource, each exporting `router()`; the
+//! routes are collected with `utoipa-axum`, so the OpenAPI 3.1 document served at
+//! `/openapi.json` is generated from the same code that serves the requests.
+
+pub mod coverage;
+pub mod error;
+pub mod extract;
+pub mod handovers;
+pub mod health;
+pub mod idempotency;
+pub mod parcels;
+pub mod partners;
+pub mod plans;
+pub mod scans;
+pub mod sellers;
+pub mod tracking;
+
+use crate::app::AppState;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "firstmile",
+        description = "First-mile pickup and consolidation for cross-border sellers in mainland China. \
+            JSON in and out; times RFC 3339 in UTC; dates YYYY-MM-DD (China days); weights in integer grams; \
+            sizes in centimetres; coordinates GCJ-02 (the system of Chinese map apps). Errors are \
+            application/problem+json with a stable `code`."
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// All routes, with `/openapi.json`.
+pub fn router(state: AppState) -> Router {
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(health::router())
+        .merge(sellers::router())
+        .merge(parcels::router())
+        .merge(plans::router())
+        .merge(handovers::router())
+        .merge(scans::router())
+        .merge(tracking::router())
+        .merge(coverage::router())
+        .merge(partners::router())
+        .split_for_parts();
+    let openapi = openapi.to_pretty_json().unwrap_or_default();
+    router
+        .route(
+            "/openapi.json",
+            get(move || async move {
+                let value: serde_json::Value = serde_json::from_str(&openapi).unwrap_or_default();
+                Json(value)
+            }),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,197 @@
+//! Parcels: bulk registration with one result per item, and the cancellation of a
+//! parcel whose order was cancelled (it leaves its bag until pickup; 409 after).
+
+use super::error::ApiError;
+use super::extract::{ApiJson, Auth};
+use super::sellers::seller_scope;
+use crate::app::AppState;
+use crate::domain::TrackingNumber;
+use crate::store::{NewParcel, ParcelOutcome, ParcelRecord};
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use validator::Validate;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register_parcels))
+        .routes(routes!(get_parcel))
+        .routes(routes!(cancel_parcel))
+}
+
+/// One parcel to register. Sizes in centimetres, weight in grams.
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+pub struct ParcelInput {
+    #[validate(length(min = 4, max = 40))]
+    pub tracking_number: String,
+    #[validate(length(min = 1, max = 64))]
+    pub order_id: String,
+    #[validate(range(min = 1, max = 1_000_000))]
+    pub weight_g: i64,
+    #[validate(range(exclusive_min = 0.0, max = 500.0))]
+    pub length_cm: f64,
+    #[validate(range(exclusive_min = 0.0, max = 500.0))]
+    pub width_cm: f64,
+    #[validate(range(exclusive_min = 0.0, max = 500.0))]
+    pub height_cm: f64,
+    #[validate(length(min = 1, max = 16))]
+    pub sorting_center: String,
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+pub struct RegisterParcelsRequest {
+    #[validate(length(min = 1, max = 1000), nested)]
+    pub parcels: Vec<ParcelInput>,
+}
+
+/// The outcome of one item.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParcelItemResult {
+    pub index: usize,
+    pub tracking_number: String,
+    /// `registered` or `rejected`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisterParcelsResponse {
+    pub registered: usize,
+    pub rejected: usize,
+    pub items: Vec<ParcelItemResult>,
+}
+
+/// Register parcels; each item succeeds or fails on its own.
+#[utoipa::path(post, path = "/v1/sellers/{seller_id}/parcels", tag = "parcels", request_body = RegisterParcelsRequest,
+    responses((status = 200, body = RegisterParcelsResponse), (status = 404, body = super::error::Problem),
+              (status = 422, body = super::error::Problem)))]
+pub async fn register_parcels(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(seller_id): Path<String>,
+    ApiJson(body): ApiJson<RegisterParcelsRequest>,
+) -> Result<Json<RegisterParcelsResponse>, ApiError> {
+    seller_scope(&state, &auth, &seller_id).await?;
+    let mut parcels = Vec::with_capacity(body.parcels.len());
+    for (i, p) in body.parcels.into_iter().enumerate() {
+        let tracking_number = TrackingNumber::parse(&p.tracking_number).map_err(|m| {
+            ApiError::invalid_field(&format!("parcels[{i}].tracking_number"), "invalid", m)
+        })?;
+        parcels.push(NewParcel {
+            tracking_number: tracking_number.into_string(),
+            order_id: p.order_id,
+            weight_g: p.weight_g,
+            length_cm: p.length_cm,
+            width_cm: p.width_cm,
+            height_cm: p.height_cm,
+            sorting_center: p.sorting_center,
+        });
+    }
+    let outcomes = state
+        .store
+        .insert_parcels(&seller_id, &parcels, state.clock.now_ms())
+        .await?;
+    let items: Vec<ParcelItemResult> = parcels
+        .iter()
+        .zip(outcomes)
+        .enumerate()
+        .map(|(index, (p, outcome))| match outcome {
+            ParcelOutcome::Registered => ParcelItemResult {
+                index,
+                tracking_number: p.tracking_number.clone(),
+                status: "registered".into(),
+                code: None,
+                message: None,
+            },
+            ParcelOutcome::Rejected { code, message } => ParcelItemResult {
+                index,
+                tracking_number: p.tracking_number.clone(),
+                status: "rejected".into(),
+                code: Some(code.into()),
+                message: Some(message),
+            },
+        })
+        .collect();
+    let registered = items.iter().filter(|i| i.status == "registered").count();
+    Ok(Json(RegisterParcelsResponse {
+        registered,
+        rejected: items.len() - registered,
+        items,
+    }))
+}
+
+/// A registered parcel as its seller sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParcelResponse {
+    pub tracking_number: String,
+    pub order_id: String,
+    pub weight_g: i64,
+    pub length_cm: f64,
+    pub width_cm: f64,
+    pub height_cm: f64,
+    pub sorting_center: String,
+    /// `registered` or `cancelled` (the order's status).
+    pub status: String,
+    pub bag_id: Option<String>,
+    /// `received` or `missing` once its bag is received.
+    pub intake_status: Option<String>,
+    pub first_scan_at: Option<String>,
+}
+
+fn parcel_response(p: ParcelRecord) -> ParcelResponse {
+    ParcelResponse {
+        tracking_number: p.tracking_number,
+        order_id: p.order_id,
+        weight_g: p.weight_g,
+        length_cm: p.length_cm,
+        width_cm: p.width_cm,
+        height_cm: p.height_cm,
+        sorting_center: p.sorting_center,
+        status: p.status,
+        bag_id: p.bag_id,
+        intake_status: p.intake_status,
+        first_scan_at: p.first_scan_at_ms.map(crate::domain::time::format_ms),
+    }
+}
+
+/// One of the seller's parcels.
+#[utoipa::path(get, path = "/v1/sellers/{seller_id}/parcels/{tracking_number}", tag = "parcels",
+    responses((status = 200, body = ParcelResponse), (status = 404, body = super::error::Problem)))]
+pub async fn get_parcel(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((seller_id, tracking_number)): Path<(String, String)>,
+) -> Result<Json<ParcelResponse>, ApiError> {
+    seller_scope(&state, &auth, &seller_id).await?;
+    let parcel = state
+        .store
+        .get_parcel(&seller_id, &tracking_number)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found("parcel_not_found", format!("no parcel {tracking_number}"))
+        })?;
+    Ok(Json(parcel_response(parcel)))
+}
+
+/// The parcel's order was cancelled: it leaves its bag unless the bag is picked up.
+#[utoipa::path(post, path = "/v1/sellers/{seller_id}/parcels/{tracking_number}/cancel", tag = "parcels",
+    responses((status = 200, body = ParcelResponse), (status = 404, body = super::error::Problem),
+              (status = 409, body = super::error::Problem)))]
+pub async fn cancel_parcel(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((seller_id, tracking_number)): Path<(String, String)>,
+) -> Result<Json<ParcelResponse>, ApiError> {
+    seller_scope(&state, &auth, &seller_id).await?;
+    let parcel = state
+        .store
+        .cancel_parcel(&seller_id, &tracking_number, state.clock.now_ms())
+        .await?;
+    Ok(Json(parcel_response(parcel)))
+}

@@ -1,0 +1,240 @@
+//! The people and programs around a seller, as the operator sets them up (ISV apps,
+//! courier accounts, sorting-center keys), and the courier's day: its pickups in its
+//! cities, ordered as a short route through the pickup addresses.
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiQuery, Auth};
+use super::handovers::{BagResponse, bag_response};
+use super::sellers::{AddressView, address_view};
+use crate::app::AppState;
+use crate::domain::route::{distance_m, order_stops};
+use crate::domain::time::parse_date;
+use crate::domain::{Role, new_id};
+use crate::regions::Regions;
+use crate::store::new_token;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use validator::Validate;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_isv))
+        .routes(routes!(create_courier))
+        .routes(routes!(create_sorting_center_key))
+        .routes(routes!(list_courier_pickups))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct CreateIsvRequest {
+    #[validate(length(min = 1, max = 200))]
+    pub name: String,
+}
+
+/// A new account and its one-time API key.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountResponse {
+    pub id: String,
+    pub name: String,
+    /// Shown once: store it, it cannot be read again.
+    pub api_key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cities: Option<Vec<String>>,
+}
+
+/// Register an ISV app (operator).
+#[utoipa::path(post, path = "/v1/isvs", tag = "operator", request_body = CreateIsvRequest,
+    responses((status = 201, body = AccountResponse), (status = 403, body = super::error::Problem)))]
+pub async fn create_isv(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<CreateIsvRequest>,
+) -> Result<(StatusCode, Json<AccountResponse>), ApiError> {
+    auth.require(&[Role::Operator], "create ISV apps")?;
+    let id = new_id("IS");
+    let token = new_token(Role::Isv);
+    state
+        .store
+        .insert_isv(&id, body.name.trim(), &token, state.clock.now_ms())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AccountResponse {
+            id,
+            name: body.name,
+            api_key: token,
+            cities: None,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct CreateCourierRequest {
+    #[validate(length(min = 1, max = 200))]
+    pub name: String,
+    /// City codes (or Chinese names) the courier serves.
+    #[validate(length(min = 1, max = 400))]
+    pub cities: Vec<String>,
+}
+
+/// Create a courier account serving a set of cities (operator).
+#[utoipa::path(post, path = "/v1/couriers", tag = "operator", request_body = CreateCourierRequest,
+    responses((status = 201, body = AccountResponse), (status = 403, body = super::error::Problem),
+              (status = 422, body = super::error::Problem)))]
+pub async fn create_courier(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<CreateCourierRequest>,
+) -> Result<(StatusCode, Json<AccountResponse>), ApiError> {
+    auth.require(&[Role::Operator], "create couriers")?;
+    let regions = Regions::embedded();
+    let mut cities = Vec::with_capacity(body.cities.len());
+    for (i, raw) in body.cities.iter().enumerate() {
+        let city = regions.city(raw).ok_or_else(|| {
+            ApiError::invalid_field(
+                &format!("cities[{i}]"),
+                "unknown_city",
+                format!("no city {raw:?}"),
+            )
+        })?;
+        if !cities.contains(&city.code) {
+            cities.push(city.code.clone());
+        }
+    }
+    let id = new_id("CR");
+    let token = new_token(Role::Courier);
+    state
+        .store
+        .insert_courier(&id, body.name.trim(), &cities, &token, state.clock.now_ms())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AccountResponse {
+            id,
+            name: body.name,
+            api_key: token,
+            cities: Some(cities),
+        }),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SortingCenterKeyResponse {
+    pub sorting_center: String,
+    /// Shown once.
+    pub api_key: String,
+}
+
+/// Issue an API key for a sorting center (operator).
+#[utoipa::path(post, path = "/v1/sorting-centers/{code}/keys", tag = "operator",
+    responses((status = 201, body = SortingCenterKeyResponse), (status = 403, body = super::error::Problem),
+              (status = 404, body = super::error::Problem)))]
+pub async fn create_sorting_center_key(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+) -> Result<(StatusCode, Json<SortingCenterKeyResponse>), ApiError> {
+    auth.require(&[Role::Operator], "issue sorting-center keys")?;
+    let token = new_token(Role::SortingCenter);
+    state
+        .store
+        .insert_sorting_center_key(&code, &token, state.clock.now_ms())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SortingCenterKeyResponse {
+            sorting_center: code,
+            api_key: token,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PickupsQuery {
+    /// `YYYY-MM-DD` (default: today in China).
+    pub date: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PickupStop {
+    /// Position on the route, from 1.
+    pub sequence: usize,
+    pub handover_id: String,
+    pub seller_id: String,
+    pub status: String,
+    pub sorting_center: String,
+    pub pickup_address: AddressView,
+    pub bags: Vec<BagResponse>,
+    /// Sum of the bags' declared weights.
+    pub declared_weight_g: i64,
+    /// Great-circle distance from the previous stop, metres (0 for the first).
+    pub leg_m: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PickupList {
+    pub date: String,
+    pub items: Vec<PickupStop>,
+    pub next_cursor: Option<String>,
+    /// Great-circle length of the route, metres.
+    pub route_length_m: f64,
+}
+
+/// The courier's pickups for a day, in route order.
+#[utoipa::path(get, path = "/v1/courier/pickups", tag = "couriers", params(PickupsQuery),
+    responses((status = 200, body = PickupList), (status = 403, body = super::error::Problem)))]
+pub async fn list_courier_pickups(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<PickupsQuery>,
+) -> Result<Json<PickupList>, ApiError> {
+    let courier = auth.require(&[Role::Courier], "list courier pickups")?;
+    let date = match q.date.as_deref() {
+        Some(raw) => parse_date(raw)
+            .ok_or_else(|| ApiError::invalid_field("date", "invalid_date", "use YYYY-MM-DD"))?,
+        None => state.clock.today(),
+    };
+    let cities = state.store.list_courier_cities(&courier.id).await?;
+    let handovers = state.store.list_pickups(&date.to_string(), &cities).await?;
+    let points: Vec<(f64, f64)> = handovers
+        .iter()
+        .map(|h| (h.handover.address.lat, h.handover.address.lon))
+        .collect();
+    let order = order_stops(&points);
+    let mut slots: Vec<Option<crate::store::HandoverView>> =
+        handovers.into_iter().map(Some).collect();
+    let mut items = Vec::with_capacity(order.len());
+    let mut route_length_m = 0.0;
+    let mut previous: Option<(f64, f64)> = None;
+    for (k, &i) in order.iter().enumerate() {
+        let Some(view) = slots[i].take() else {
+            continue;
+        };
+        let leg_m = previous.map_or(0.0, |p| distance_m(p, points[i]));
+        route_length_m += leg_m;
+        previous = Some(points[i]);
+        let h = view.handover;
+        let bags: Vec<BagResponse> = view.bags.into_iter().map(bag_response).collect();
+        items.push(PickupStop {
+            sequence: k + 1,
+            declared_weight_g: bags.iter().map(|b| b.weight_g).sum(),
+            pickup_address: address_view(&h.address),
+            handover_id: h.handover_id,
+            seller_id: h.seller_id,
+            status: h.status,
+            sorting_center: h.sorting_center,
+            bags,
+            leg_m: leg_m.round(),
+        });
+    }
+    Ok(Json(PickupList {
+        date: date.to_string(),
+        items,
+        next_cursor: None,
+        route_length_m: route_length_m.round(),
+    }))
+}

@@ -1,0 +1,135 @@
+//! Configuration: command-line flags, each with a `FIRSTMILE_*` environment variable
+//! and a documented default (see `.env.sample`). Business limits (bag limits, the
+//! eligibility rule, the planner's fill factor) are configuration too (SPEC rules 1, 5).
+
+use crate::domain::BagLimits;
+use crate::domain::eligibility::EligibilityRule;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// firstmile: first-mile pickup and consolidation service.
+#[derive(Debug, Parser)]
+#[command(
+    name = "firstmile",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (the default).
+    Serve(ServeArgs),
+    /// Print a consolidation plan for a CSV of parcels as JSON; no server, no database.
+    Plan(PlanArgs),
+}
+
+/// Flags of the server.
+#[derive(Clone, Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "FIRSTMILE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Database URL: `sqlite://FILE?mode=rwc` (embedded) or `postgres://...`.
+    #[arg(
+        long,
+        env = "FIRSTMILE_DATABASE_URL",
+        default_value = "sqlite://firstmile.db?mode=rwc"
+    )]
+    pub database_url: String,
+    /// The operator's bearer token; if unset and none exists, one is made and printed once.
+    #[arg(long, env = "FIRSTMILE_OPERATOR_TOKEN", hide_env_values = true)]
+    pub operator_token: Option<String>,
+    /// Database connections per server.
+    #[arg(long, env = "FIRSTMILE_DB_MAX_CONNECTIONS", default_value_t = 8)]
+    pub db_max_connections: u32,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "FIRSTMILE_BODY_LIMIT_BYTES", default_value_t = 2 * 1024 * 1024)]
+    pub body_limit_bytes: usize,
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "FIRSTMILE_LOG_FORMAT", default_value = "text")]
+    pub log_format: String,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+/// Flags of the `plan` command.
+#[derive(Clone, Debug, Args)]
+pub struct PlanArgs {
+    /// CSV file of parcels, or `-` for standard input.
+    #[arg(long, short)]
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+/// Business limits, shared by the server and the CLI.
+#[derive(Clone, Debug, Args)]
+pub struct RuleArgs {
+    /// Most parcels in one master bag.
+    #[arg(long, env = "FIRSTMILE_BAG_MAX_PARCELS", default_value_t = 300)]
+    pub bag_max_parcels: u32,
+    /// Heaviest master bag, in grams.
+    #[arg(long, env = "FIRSTMILE_BAG_MAX_WEIGHT_G", default_value_t = 50_000)]
+    pub bag_max_weight_g: i64,
+    /// Longest side of a master bag, in centimetres.
+    #[arg(long, env = "FIRSTMILE_BAG_MAX_SIDE_CM", default_value_t = 120.0)]
+    pub bag_max_side_cm: f64,
+    /// Largest sum of a master bag's three sides, in centimetres.
+    #[arg(long, env = "FIRSTMILE_BAG_MAX_SUM_CM", default_value_t = 180.0)]
+    pub bag_max_sum_cm: f64,
+    /// Weight of the empty bag counted by the planner, in grams.
+    #[arg(long, env = "FIRSTMILE_BAG_TARE_G", default_value_t = 0)]
+    pub bag_tare_g: u32,
+    /// Share of a bag's envelope that parcels may fill when the planner packs it.
+    #[arg(long, env = "FIRSTMILE_FILL_FACTOR", default_value_t = 0.70)]
+    pub fill_factor: f64,
+    /// Average daily orders a seller needs for free door pickup.
+    #[arg(long, env = "FIRSTMILE_ELIGIBILITY_THRESHOLD", default_value_t = 50.0)]
+    pub eligibility_threshold: f64,
+    /// Complete days, before the day of the check, that the average is taken over.
+    #[arg(long, env = "FIRSTMILE_ELIGIBILITY_WINDOW_DAYS", default_value_t = 30)]
+    pub eligibility_window_days: u32,
+}
+
+impl Default for RuleArgs {
+    fn default() -> Self {
+        let limits = BagLimits::default();
+        let rule = EligibilityRule::default();
+        Self {
+            bag_max_parcels: limits.max_parcels,
+            bag_max_weight_g: limits.max_weight_g,
+            bag_max_side_cm: limits.max_side_cm,
+            bag_max_sum_cm: limits.max_sum_cm,
+            bag_tare_g: 0,
+            fill_factor: 0.70,
+            eligibility_threshold: rule.threshold,
+            eligibility_window_days: rule.window_days,
+        }
+    }
+}
+
+impl RuleArgs {
+    pub fn bag_limits(&self) -> BagLimits {
+        BagLimits {
+            max_parcels: self.bag_max_parcels,
+            max_weight_g: self.bag_max_weight_g,
+            max_side_cm: self.bag_max_side_cm,
+            max_sum_cm: self.bag_max_sum_cm,
+        }
+    }
+
+    pub fn eligibility(&self) -> EligibilityRule {
+        EligibilityRule {
+            threshold: self.eligibility_threshold,
+            window_days: self.eligibility_window_days.max(1),
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Pure domain types and rules: identifiers, bag limits, the handover state machine,
+//! eligibility and time. Nothing here touches a database or HTTP, so every rule can be
+//! tested on its own and reused by the store, the API and the CLI.
+
+pub mod eligibility;
+pub mod ids;
+pub mod limits;
+pub mod roles;
+pub mod route;
+pub mod status;
+pub mod time;
+
+pub use ids::{TrackingNumber, new_id};
+pub use limits::{BagLimitError, BagLimits, DeclaredBag};
+pub use roles::{Principal, Role};
+pub use time::Clock;

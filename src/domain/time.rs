@@ -1,0 +1,95 @@
+//! Time. The store keeps epoch milliseconds (portable between SQLite and PostgreSQL);
+//! the API speaks RFC 3339 in UTC; business days (pickup dates, eligibility windows)
+//! are days in China Standard Time, UTC+8 all year. A [`Clock`] makes tests
+//! deterministic without sleeping.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Offset, SecondsFormat, Utc};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// China Standard Time (Asia/Shanghai has had no daylight saving since 1991).
+pub fn china_offset() -> FixedOffset {
+    // 8 hours is within FixedOffset's +-24h range, so this never fails.
+    FixedOffset::east_opt(8 * 3600).unwrap_or(Utc.fix())
+}
+
+/// Where the service reads the current time.
+#[derive(Clone, Debug, Default)]
+pub enum Clock {
+    /// The system clock.
+    #[default]
+    System,
+    /// A settable clock for tests: epoch milliseconds.
+    Fixed(Arc<AtomicI64>),
+}
+
+impl Clock {
+    /// A test clock set to `at`.
+    pub fn fixed(at: DateTime<Utc>) -> Self {
+        Self::Fixed(Arc::new(AtomicI64::new(at.timestamp_millis())))
+    }
+
+    /// Now, in epoch milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        match self {
+            Self::System => Utc::now().timestamp_millis(),
+            Self::Fixed(ms) => ms.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Moves a test clock; the system clock ignores it.
+    pub fn set_ms(&self, ms: i64) {
+        if let Self::Fixed(at) = self {
+            at.store(ms, Ordering::SeqCst);
+        }
+    }
+
+    /// Today's date in China.
+    pub fn today(&self) -> NaiveDate {
+        china_date(self.now_ms())
+    }
+}
+
+/// The China calendar date of an instant.
+pub fn china_date(ms: i64) -> NaiveDate {
+    let utc = DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default();
+    utc.with_timezone(&china_offset()).date_naive()
+}
+
+/// RFC 3339 in UTC with milliseconds, as the API speaks it.
+pub fn format_ms(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Parses an RFC 3339 time with any offset into epoch milliseconds.
+pub fn parse_rfc3339(raw: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(raw)
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
+/// Parses a `YYYY-MM-DD` date.
+pub fn parse_date(raw: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn china_days_start_at_16_utc() {
+        let before = parse_rfc3339("2026-11-25T15:59:59Z").unwrap_or_default();
+        let after = parse_rfc3339("2026-11-25T16:00:00Z").unwrap_or_default();
+        assert_eq!(china_date(before).to_string(), "2026-11-25");
+        assert_eq!(china_date(after).to_string(), "2026-11-26");
+    }
+
+    #[test]
+    fn times_round_trip_in_utc() {
+        let ms = parse_rfc3339("2026-11-26T08:30:00+08:00").unwrap_or_default();
+        assert_eq!(format_ms(ms), "2026-11-26T00:30:00.000Z");
+    }
+}

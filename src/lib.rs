@@ -1,0 +1,20 @@
+//! firstmile: first-mile pickup and consolidation for cross-border sellers.
+//!
+//! Sellers (through their ERP, an ISV tool acting for them, or web pages) register
+//! parcels, get a consolidation plan that packs them into master bags, and book a
+//! handover of those bags for door pickup. Couriers post pickup scans, sorting centers
+//! post intake scans, and at intake every registered parcel's first scan is backdated
+//! to its bag's pickup.
+//!
+//! Layers point one way: [`api`] (axum) -> [`store`] (sqlx, SQLite or PostgreSQL),
+//! [`planner`] and [`regions`] -> [`domain`] (pure types and rules).
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod planner;
+pub mod regions;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,177 @@
+//! Consolidation planner: puts registered parcels into master bags under the SPEC's
+//! "Bag envelope model", and proves a lower bound on the number of bags. Pure: no I/O
+//! apart from the CSV reader in [`csv_input`], which takes any `Read`.
+//!
+//! # The problem
+//! A bag holds at most `max_parcels` parcels and `max_weight_g - tare_g` grams of
+//! parcels, and needs an envelope `L >= W >= H` with `L <= max_side_cm` and
+//! `L + W + H <= max_sum_cm` into which every parcel fits side by side (sorted sides)
+//! and whose volume, times the fill factor, holds the parcels' volumes (bags of two or
+//! more parcels). So a bag is a vector bin with three additive resources (count, weight,
+//! volume) whose volume capacity depends on the longest parcels in it. Sorting centers
+//! are never mixed, so each sorting center is an independent instance.
+//!
+//! # Key decisions
+//! * **Envelope in O(1)** ([`envelope`]): for the bag's maximal sorted sides the best
+//!   envelope is found in closed form (cube `S/3` if the sides allow, else raise the
+//!   constrained sides and split the rest equally), so fit checks are constant time.
+//! * **Bin-centric vector greedy** ([`greedy`]): after Panigrahy et al., "Heuristics for
+//!   Vector Bin Packing" (2011), one bag is filled at a time with the remaining item that
+//!   maximises the weighted dot product of its (count, weight, volume) demand with the
+//!   bag's residual, weights being the total demand per resource. Items are indexed in
+//!   angle classes (weight/volume direction), each sorted by size with a skip list of
+//!   taken items, so picking an item costs O(classes * log n), not O(n). Bags are
+//!   seeded with the most envelope-constrained (long) parcels first, which fixes the
+//!   reduced envelopes early and lets ordinary parcels fill them up.
+//! * **Local search** ([`local_search`]): repeatedly tries to empty the weakest bag
+//!   into the others (best fit, via a segment tree over bag residuals), then evens out
+//!   a near-empty last bag with parcels from full ones, at no extra bag.
+//! * **Orders**: an order whose parcels fit one bag is one item. The greedy also runs
+//!   with every parcel as its own item, and the first-fit-decreasing [`baseline`] runs
+//!   too; per sorting center the plan with fewest bags wins, ties going to the one that
+//!   splits fewer orders. So keeping orders together never costs a bag, and the plan is
+//!   never worse than the baseline.
+//! * **Lower bound** ([`bound`]): per sorting center the maximum of the count bound, the
+//!   Martello-Toth L2 bound on weight, and a "staircase" volume bound that charges each
+//!   bag holding a long parcel only its reduced envelope. Each is proven in `bound.rs`.
+
+pub mod baseline;
+pub mod bound;
+pub mod csv_input;
+pub mod envelope;
+pub mod generator;
+mod greedy;
+mod items;
+mod local_search;
+mod segtree;
+mod select;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_optimal;
+
+pub use bound::lower_bound;
+pub use envelope::{BagViolation, validate_bag};
+
+use serde::{Deserialize, Serialize};
+
+/// One parcel to plan, as registered by the seller (sizes in cm, weight in grams).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct PlanParcel {
+    /// The parcel's tracking number, unique in one planning request.
+    pub tracking_number: String,
+    /// The buyer order the parcel belongs to; parcels of one order are kept in one bag
+    /// when that costs no extra bag.
+    pub order_id: Option<String>,
+    /// Weight in grams.
+    pub weight_g: u32,
+    /// Length in cm (any order of the three sides).
+    pub length_cm: f64,
+    /// Width in cm.
+    pub width_cm: f64,
+    /// Height in cm.
+    pub height_cm: f64,
+    /// Destination sorting center code (`SZX`, `YIW`, ...); never mixed in a bag.
+    pub sorting_center: String,
+}
+
+impl PlanParcel {
+    /// The parcel's sides sorted longest first.
+    pub fn sorted_sides(&self) -> [f64; 3] {
+        let mut s = [self.length_cm, self.width_cm, self.height_cm];
+        s.sort_by(|a, b| b.total_cmp(a));
+        s
+    }
+
+    /// The parcel's volume in cm³.
+    pub fn volume_cm3(&self) -> f64 {
+        self.length_cm * self.width_cm * self.height_cm
+    }
+}
+
+/// Bag limits; every one is configuration (SPEC rule 1 and "Bag envelope model").
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanConfig {
+    /// Most parcels in one bag (default 300).
+    pub max_parcels: u32,
+    /// Most grams in one bag, tare included (default 50,000).
+    pub max_weight_g: u32,
+    /// Longest side of a bag's envelope in cm (default 120).
+    pub max_side_cm: f64,
+    /// Largest sum of the envelope's three sides in cm (default 180).
+    pub max_sum_cm: f64,
+    /// Weight of the empty bag in grams (default 0).
+    pub tare_g: u32,
+    /// Share of the envelope's volume that parcels may fill (default 0.70).
+    pub fill_factor: f64,
+}
+
+impl Default for PlanConfig {
+    fn default() -> Self {
+        PlanConfig {
+            max_parcels: 300,
+            max_weight_g: 50_000,
+            max_side_cm: 120.0,
+            max_sum_cm: 180.0,
+            tare_g: 0,
+            fill_factor: 0.70,
+        }
+    }
+}
+
+/// A consolidation plan in the API's plan format.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Plan {
+    /// The planned bags, grouped by sorting center.
+    pub bags: Vec<PlannedBag>,
+    /// Parcels that fit no bag at all.
+    pub unplaceable: Vec<Unplaceable>,
+    /// A proven lower bound on the number of bags for the placeable parcels.
+    pub lower_bound: u64,
+}
+
+impl Plan {
+    /// Number of orders whose parcels were put into more than one bag.
+    pub fn orders_split(&self, parcels: &[PlanParcel]) -> usize {
+        select::orders_split(self, parcels)
+    }
+}
+
+/// One planned bag.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PlannedBag {
+    /// Sorting center of every parcel in the bag.
+    pub sorting_center: String,
+    /// Tracking numbers of the bag's parcels.
+    pub parcels: Vec<String>,
+    /// Parcels' weight plus tare, in grams.
+    pub weight_g: u64,
+    /// Outer size `[L, W, H]` in cm, `L >= W >= H`, that satisfies every limit and
+    /// holds the parcels under the envelope model.
+    pub envelope_cm: [f64; 3],
+}
+
+/// A parcel that fits no bag.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Unplaceable {
+    /// The parcel's tracking number.
+    pub tracking_number: String,
+    /// Why it fits no bag.
+    pub code: UnplaceableCode,
+}
+
+/// Why a parcel fits no bag.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum UnplaceableCode {
+    /// No envelope within the side and sum limits holds it (or a size is not finite).
+    ParcelTooLarge,
+    /// Its weight plus the bag's tare is over the weight limit.
+    ParcelTooHeavy,
+}
+
+/// Plans bags for `parcels`: every parcel ends in exactly one bag or in `unplaceable`,
+/// every bag passes [`validate_bag`] with its `envelope_cm`.
+pub fn plan(parcels: &[PlanParcel], config: &PlanConfig) -> Plan {
+    select::plan(parcels, config)
+}

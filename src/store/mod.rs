@@ -1,0 +1,190 @@
+//! All SQL lives here. One [`Store`] serves SQLite (the embedded default) and
+//! PostgreSQL (production) with one query text per statement.
+//!
+//! Key decision: `sqlx::AnyPool` with runtime queries. `$n` placeholders, `ON
+//! CONFLICT`, `RETURNING` and `CAST` are portable; the `Any` driver decodes only bools,
+//! integers, floats, strings and bytes (sqlx issues #2778, #3571), so the schema uses
+//! TEXT ids, BIGINT epoch-millisecond times, BIGINT 0/1 flags and TEXT statuses with
+//! CHECK constraints. Every integer column is BIGINT so both databases decode `i64`.
+//!
+//! SQLite allows one writer at a time. Rather than retrying "database is locked",
+//! the store keeps two pools on SQLite: a single-connection writer pool (writes queue
+//! in the pool, never in SQLite's lock) and a reader pool that WAL lets run beside it.
+//! On PostgreSQL both are the same pool, and races (cancel against pickup, two
+//! servers) are decided by row locks in guarded `UPDATE ... WHERE status IN (...)`.
+
+mod bags;
+mod coverage;
+mod handovers;
+mod idempotency;
+mod keys;
+mod parcels;
+mod partners;
+mod scans;
+mod sellers;
+mod tracking;
+
+pub use bags::*;
+pub use coverage::*;
+pub use handovers::*;
+pub use idempotency::*;
+pub use keys::*;
+pub use parcels::*;
+pub use scans::*;
+pub use sellers::*;
+pub use tracking::*;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+use std::time::Duration;
+
+/// The schema, embedded in the binary and applied at start on either database.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Which database the store talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The storage layer: a writer pool and a reader pool (the same pool on PostgreSQL).
+#[derive(Clone, Debug)]
+pub struct Store {
+    writer: AnyPool,
+    reader: AnyPool,
+    backend: Backend,
+}
+
+/// Errors of the store. Rule refusals carry the stable API code they map to.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{1}")]
+    NotFound(&'static str, String),
+    #[error("{1}")]
+    Conflict(&'static str, String),
+    #[error("{1}")]
+    Invalid(&'static str, String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// Whether a database error is a unique-key violation (classified by kind, not by
+    /// constraint name: SQLite reports none).
+    pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+        matches!(err, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation)
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl Store {
+    /// Connects to `url` (`sqlite:` or `postgres:`), applies the migrations and seeds
+    /// reference data when the database has none.
+    pub async fn connect(url: &str, max_connections: u32) -> StoreResult<Self> {
+        sqlx::any::install_default_drivers();
+        let store = if url.starts_with("sqlite:") {
+            let options = || {
+                AnyPoolOptions::new()
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                            conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            Ok(())
+                        })
+                    })
+            };
+            let writer = options().max_connections(1).connect(url).await?;
+            MIGRATOR.run(&writer).await?;
+            let reader = options()
+                .max_connections(max_connections.max(1))
+                .connect(url)
+                .await?;
+            Self {
+                writer,
+                reader,
+                backend: Backend::Sqlite,
+            }
+        } else {
+            let pool = AnyPoolOptions::new()
+                .max_connections(max_connections.max(2))
+                .acquire_timeout(Duration::from_secs(30))
+                .connect(url)
+                .await?;
+            // sqlx takes an advisory lock, so servers starting together migrate once.
+            MIGRATOR.run(&pool).await?;
+            Self {
+                writer: pool.clone(),
+                reader: pool,
+                backend: Backend::Postgres,
+            }
+        };
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    /// Closes both pools.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+/// `$start, $start+1, ...`: `n` numbered placeholders for an `IN (...)` list or a
+/// multi-row `VALUES`, since the `Any` driver has no array binds.
+pub(crate) fn placeholders(start: usize, n: usize) -> String {
+    let mut out = String::with_capacity(n * 5);
+    for i in 0..n {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('$');
+        out.push_str(&(start + i).to_string());
+    }
+    out
+}
+
+/// `($1, $2, $3), ($4, $5, $6), ...`: `rows` tuples of `cols` placeholders.
+pub(crate) fn values_rows(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", placeholders(1 + r * cols, cols)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Parameters per multi-row statement, under SQLite's and PostgreSQL's limits.
+pub(crate) const MAX_BINDS: usize = 30_000;
+
+pub(crate) fn flag(value: bool) -> i64 {
+    i64::from(value)
+}
+
+pub(crate) fn get_flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    Ok(row.try_get::<i64, _>(column)? != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_from_start() {
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(values_rows(2, 2), "($1, $2), ($3, $4)");
+    }
+}
