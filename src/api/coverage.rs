@@ -4,7 +4,7 @@
 //! Chinese name, against the embedded region data; coordinates are GCJ-02.
 
 use super::error::ApiError;
-use super::extract::{ApiJson, ApiQuery, Auth};
+use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
 use crate::app::AppState;
 use crate::domain::Role;
 use crate::domain::time::parse_date;
@@ -515,7 +515,7 @@ async fn put_coverage(
               (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 pub async fn put_city_coverage(
     State(state): State<AppState>,
-    auth: Auth,
+    Caller(auth): Caller<{ roles::OPERATOR }>,
     Path(city_code): Path<String>,
     ApiJson(body): ApiJson<PutCoverageRequest>,
 ) -> Result<Json<CoverageAreaResponse>, ApiError> {
@@ -528,7 +528,7 @@ pub async fn put_city_coverage(
               (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 pub async fn put_province_coverage(
     State(state): State<AppState>,
-    auth: Auth,
+    Caller(auth): Caller<{ roles::OPERATOR }>,
     Path(province_code): Path<String>,
     ApiJson(body): ApiJson<PutCoverageRequest>,
 ) -> Result<Json<CoverageAreaResponse>, ApiError> {

@@ -9,7 +9,7 @@
 
 use super::coverage::check_coverage;
 use super::error::ApiError;
-use super::extract::{ApiJson, ApiQuery, Auth};
+use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
 use super::plans::plan_for_seller;
 use super::sellers::{AddressView, address_view, eligibility, seller_scope};
 use crate::app::AppState;
@@ -219,7 +219,7 @@ pub(crate) async fn check_pickup_date(
               (status = 409, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 pub async fn create_handover(
     State(state): State<AppState>,
-    auth: Auth,
+    Caller(auth): Caller<{ roles::SELLER_SIDE }>,
     Path(seller_id): Path<String>,
     ApiJson(body): ApiJson<CreateHandoverRequest>,
 ) -> Result<(StatusCode, Json<HandoverResponse>), ApiError> {
@@ -427,7 +427,7 @@ pub struct RescheduleRequest {
               (status = 409, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 pub async fn reschedule_handover(
     State(state): State<AppState>,
-    auth: Auth,
+    Caller(auth): Caller<{ roles::SELLER_SIDE }>,
     Path((seller_id, handover_id)): Path<(String, String)>,
     ApiJson(body): ApiJson<RescheduleRequest>,
 ) -> Result<Json<HandoverResponse>, ApiError> {
@@ -485,7 +485,7 @@ async fn edit_bag(
               (status = 409, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 pub async fn add_bag_parcels(
     State(state): State<AppState>,
-    auth: Auth,
+    Caller(auth): Caller<{ roles::SELLER_SIDE }>,
     Path(ids): Path<(String, String, String)>,
     ApiJson(body): ApiJson<BagParcelsRequest>,
 ) -> Result<Json<BagResponse>, ApiError> {
@@ -499,7 +499,7 @@ pub async fn add_bag_parcels(
               (status = 409, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 pub async fn remove_bag_parcels(
     State(state): State<AppState>,
-    auth: Auth,
+    Caller(auth): Caller<{ roles::SELLER_SIDE }>,
     Path(ids): Path<(String, String, String)>,
     ApiJson(body): ApiJson<BagParcelsRequest>,
 ) -> Result<Json<BagResponse>, ApiError> {

@@ -2,7 +2,7 @@
 //! parcel whose order was cancelled (it leaves its bag until pickup; 409 after).
 
 use super::error::ApiError;
-use super::extract::{ApiJson, Auth};
+use super::extract::{ApiJson, Auth, Caller, roles};
 use super::sellers::seller_scope;
 use crate::app::AppState;
 use crate::domain::TrackingNumber;
@@ -73,7 +73,7 @@ pub struct RegisterParcelsResponse {
               (status = 422, body = super::error::Problem)))]
 pub async fn register_parcels(
     State(state): State<AppState>,
-    auth: Auth,
+    Caller(auth): Caller<{ roles::SELLER_SIDE }>,
     Path(seller_id): Path<String>,
     ApiJson(body): ApiJson<RegisterParcelsRequest>,
 ) -> Result<Json<RegisterParcelsResponse>, ApiError> {

@@ -3,7 +3,7 @@
 //! cities, ordered as a short route through the pickup addresses.
 
 use super::error::ApiError;
-use super::extract::{ApiJson, ApiQuery, Auth};
+use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
 use super::handovers::{BagResponse, bag_response};
 use super::sellers::{AddressView, address_view};
 use crate::app::AppState;
@@ -51,7 +51,7 @@ pub struct AccountResponse {
     responses((status = 201, body = AccountResponse), (status = 403, body = super::error::Problem)))]
 pub async fn create_isv(
     State(state): State<AppState>,
-    auth: Auth,
+    Caller(auth): Caller<{ roles::OPERATOR }>,
     ApiJson(body): ApiJson<CreateIsvRequest>,
 ) -> Result<(StatusCode, Json<AccountResponse>), ApiError> {
     auth.require(&[Role::Operator], "create ISV apps")?;
@@ -87,7 +87,7 @@ pub struct CreateCourierRequest {
               (status = 422, body = super::error::Problem)))]
 pub async fn create_courier(
     State(state): State<AppState>,
-    auth: Auth,
+    Caller(auth): Caller<{ roles::OPERATOR }>,
     ApiJson(body): ApiJson<CreateCourierRequest>,
 ) -> Result<(StatusCode, Json<AccountResponse>), ApiError> {
     auth.require(&[Role::Operator], "create couriers")?;

@@ -2,7 +2,7 @@
 //! registered parcels. The same plan feeds `auto_plan` handover booking.
 
 use super::error::ApiError;
-use super::extract::{ApiJson, Auth};
+use super::extract::{ApiJson, Caller, roles};
 use super::sellers::seller_scope;
 use crate::app::AppState;
 use crate::planner::{Plan, PlanConfig, PlanParcel, plan};
@@ -102,7 +102,7 @@ pub struct CreatePlanRequest {
               (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 pub async fn create_plan(
     State(state): State<AppState>,
-    auth: Auth,
+    Caller(auth): Caller<{ roles::SELLER_SIDE }>,
     Path(seller_id): Path<String>,
     ApiJson(body): ApiJson<CreatePlanRequest>,
 ) -> Result<Json<Plan>, ApiError> {

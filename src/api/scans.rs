@@ -3,7 +3,7 @@
 //! a well-formed event the rules refuse gets its own result, beside the others.
 
 use super::error::ApiError;
-use super::extract::{ApiJson, Auth};
+use super::extract::{ApiJson, Caller, roles};
 use crate::app::AppState;
 use crate::domain::Role;
 use crate::domain::time::parse_rfc3339;
@@ -150,7 +150,7 @@ fn parse_event(i: usize, e: ScanEventInput, now_ms: i64) -> Result<ScanEvent, Ap
               (status = 403, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 pub async fn post_scans(
     State(state): State<AppState>,
-    auth: Auth,
+    Caller(auth): Caller<{ roles::SCANNERS }>,
     ApiJson(body): ApiJson<ScansRequest>,
 ) -> Result<Json<ScansResponse>, ApiError> {
     let poster = auth.require(&[Role::Courier, Role::SortingCenter], "post scans")?;

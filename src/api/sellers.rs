@@ -3,7 +3,7 @@
 
 use super::coverage::{AddressInput, CoverageCheckResponse, check_coverage, resolve_address};
 use super::error::ApiError;
-use super::extract::{ApiJson, Auth};
+use super::extract::{ApiJson, Auth, Caller, roles};
 use crate::app::AppState;
 use crate::domain::eligibility::window;
 use crate::domain::time::{format_ms, parse_date};
@@ -98,7 +98,7 @@ fn seller_response(s: &SellerRecord, api_key: Option<String>) -> SellerResponse 
               (status = 403, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 pub async fn create_seller(
     State(state): State<AppState>,
-    auth: Auth,
+    Caller(auth): Caller<{ roles::OPERATOR }>,
     ApiJson(body): ApiJson<CreateSellerRequest>,
 ) -> Result<(StatusCode, Json<SellerResponse>), ApiError> {
     auth.require(&[Role::Operator], "create sellers")?;
@@ -169,7 +169,7 @@ pub struct OrderVolumesResponse {
               (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 pub async fn put_order_volumes(
     State(state): State<AppState>,
-    auth: Auth,
+    Caller(auth): Caller<{ roles::OPERATOR_OR_SELLER }>,
     Path(seller_id): Path<String>,
     ApiJson(body): ApiJson<OrderVolumesRequest>,
 ) -> Result<Json<OrderVolumesResponse>, ApiError> {
@@ -292,7 +292,7 @@ fn require_seller_itself(auth: &Auth) -> Result<&Principal, ApiError> {
               (status = 404, body = super::error::Problem)))]
 pub async fn create_grant(
     State(state): State<AppState>,
-    auth: Auth,
+    Caller(auth): Caller<{ roles::OPERATOR_OR_SELLER }>,
     Path(seller_id): Path<String>,
     ApiJson(body): ApiJson<CreateGrantRequest>,
 ) -> Result<(StatusCode, Json<GrantResponse>), ApiError> {

@@ -24,13 +24,15 @@
 //!   seeded with the most envelope-constrained (long) parcels first, which fixes the
 //!   reduced envelopes early and lets ordinary parcels fill them up.
 //! * **Local search** ([`local_search`]): repeatedly tries to empty the weakest bag
-//!   into the others (best fit, via a segment tree over bag residuals), then evens out
+//!   into the fullest others (first fit in load order, via a segment tree over bag
+//!   residuals), then evens out
 //!   a near-empty last bag with parcels from full ones, at no extra bag.
-//! * **Orders**: an order whose parcels fit one bag is one item. The greedy also runs
-//!   with every parcel as its own item, and the first-fit-decreasing [`baseline`] runs
-//!   too; per sorting center the plan with fewest bags wins, ties going to the one that
-//!   splits fewer orders. So keeping orders together never costs a bag, and the plan is
-//!   never worse than the baseline.
+//! * **Orders**: an order whose parcels fit one bag and take at most a fifth of it is
+//!   one item (large items pack badly). Unless that plan is provably optimal, the greedy
+//!   also runs with every parcel as its own item, and the first-fit-decreasing
+//!   [`baseline`] runs too (both on the second core); per sorting center the plan with
+//!   fewest bags wins, ties going to the one that splits fewer orders. So keeping
+//!   orders together never costs a bag, and the plan is never worse than the baseline.
 //! * **Lower bound** ([`bound`]): per sorting center the maximum of the count bound, the
 //!   Martello-Toth L2 bound on weight, and a "staircase" volume bound that charges each
 //!   bag holding a long parcel only its reduced envelope. Each is proven in `bound.rs`.

@@ -1,11 +1,12 @@
 //! Runs the heuristics per sorting center and keeps the best plan.
 //!
-//! Key decision: per sorting center, candidates are tried in order of expected quality
-//! and cost: the greedy with orders as items (dot-product score), the same with the L2
-//! score, the greedy with every parcel its own item, and the FFD baseline; each gets the
-//! local search. A candidate that reaches the proven lower bound with no order split
-//! ends the search early (nothing can beat it), which keeps the common case at one run.
-//! The winner has the fewest bags, then the fewest split orders, then the earliest.
+//! Key decision: per sorting center the greedy runs first with orders as items (dot
+//! product score); if that reaches the proven lower bound with no order split, nothing
+//! can beat it and planning stops (the common count-bound case costs one run). Else two
+//! more constructions run on the two cores: the greedy with every parcel its own item
+//! (or the L2 score when there are no multi-parcel orders) and the FFD baseline. The
+//! winner (fewest bags, then fewest split orders, then the earliest) gets the local
+//! search, so the planner is never worse than the baseline.
 
 use super::baseline::ffd;
 use super::bound::sc_bound;
