@@ -14,6 +14,7 @@ pub mod plans;
 pub mod scans;
 pub mod sellers;
 pub mod tracking;
+pub mod transit;
 
 use crate::app::AppState;
 use axum::routing::get;
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tracking::router())
         .merge(coverage::router())
         .merge(partners::router())
+        .merge(transit::router())
         .split_for_parts();
     let openapi = openapi.to_pretty_json().unwrap_or_default();
     router

@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_courier))
         .routes(routes!(create_sorting_center_key))
         .routes(routes!(list_courier_pickups))
+        .routes(routes!(list_discrepancies))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -236,5 +237,79 @@ pub async fn list_courier_pickups(
         items,
         next_cursor: None,
         route_length_m: route_length_m.round(),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DiscrepanciesQuery {
+    /// Intake day `YYYY-MM-DD` in China (default: today).
+    pub date: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiscrepancyItem {
+    pub tracking_number: String,
+    pub bag_id: String,
+    pub handover_id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiscrepancyReport {
+    pub sorting_center: String,
+    pub date: String,
+    /// Registered in a bag, not found in it at intake.
+    pub missing: Vec<DiscrepancyItem>,
+    /// Found in a bag at intake, not registered in it.
+    pub unregistered: Vec<DiscrepancyItem>,
+}
+
+/// Missing and unregistered parcels found at a day's intakes (the sorting center
+/// itself, or the operator).
+#[utoipa::path(get, path = "/v1/sorting-centers/{code}/discrepancies", tag = "sorting centers", params(DiscrepanciesQuery),
+    responses((status = 200, body = DiscrepancyReport), (status = 403, body = super::error::Problem),
+              (status = 404, body = super::error::Problem)))]
+pub async fn list_discrepancies(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    ApiQuery(q): ApiQuery<DiscrepanciesQuery>,
+) -> Result<Json<DiscrepancyReport>, ApiError> {
+    let caller = auth.require(
+        &[Role::Operator, Role::SortingCenter],
+        "read intake discrepancies",
+    )?;
+    if caller.role == Role::SortingCenter && caller.id != code {
+        return Err(ApiError::not_found(
+            "sorting_center_not_found",
+            format!("no sorting center {code} for this key"),
+        ));
+    }
+    let date = match q.date.as_deref() {
+        Some(raw) => parse_date(raw)
+            .ok_or_else(|| ApiError::invalid_field("date", "invalid_date", "use YYYY-MM-DD"))?,
+        None => state.clock.today(),
+    };
+    let from_ms = date
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp_millis() - 8 * 3_600_000)
+        .unwrap_or_default();
+    let report = state
+        .store
+        .list_discrepancies(&code, from_ms, from_ms + 24 * 3_600_000)
+        .await?;
+    let items = |list: Vec<(String, String, String)>| {
+        list.into_iter()
+            .map(|(tracking_number, bag_id, handover_id)| DiscrepancyItem {
+                tracking_number,
+                bag_id,
+                handover_id,
+            })
+            .collect()
+    };
+    Ok(Json(DiscrepancyReport {
+        sorting_center: code,
+        date: date.to_string(),
+        missing: items(report.missing),
+        unregistered: items(report.unregistered),
     }))
 }

@@ -169,3 +169,145 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound("bag_not_found", format!("no bag {bag_id}")))
     }
 }
+
+/// A page of bags.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BagPage {
+    pub items: Vec<BagRecord>,
+    pub next_cursor: Option<String>,
+}
+
+/// Missing and unregistered parcels found at a sorting center's intakes.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Discrepancies {
+    /// (tracking number, bag id, handover id)
+    pub missing: Vec<(String, String, String)>,
+    /// (tracking number, bag id, handover id)
+    pub unregistered: Vec<(String, String, String)>,
+}
+
+impl Store {
+    /// A seller's bags, oldest first; `overdue` means picked up and not received
+    /// within the route's expected transit time as of `now_ms` (SPEC rule 9).
+    pub async fn list_bags(
+        &self,
+        seller_id: &str,
+        status: Option<&str>,
+        now_ms: i64,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> StoreResult<BagPage> {
+        let after = cursor.unwrap_or("");
+        let (status_filter, overdue) = match status {
+            Some("overdue") => ("picked_up", 1_i64),
+            Some(s) => (s, 0),
+            None => ("", 0),
+        };
+        let rows = sqlx::query(
+            "SELECT * FROM bag WHERE seller_id = $1 AND ($2 = '' OR status = $2)
+               AND ($3 = 0 OR picked_up_at_ms + transit_ms < $4) AND bag_id > $5
+             ORDER BY bag_id LIMIT $6",
+        )
+        .bind(seller_id)
+        .bind(status_filter)
+        .bind(overdue)
+        .bind(now_ms)
+        .bind(after)
+        .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+        .fetch_all(&self.reader)
+        .await?;
+        let mut items = rows
+            .into_iter()
+            .map(BagRecord::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|b| b.bag_id.clone())
+        } else {
+            None
+        };
+        self.fill_bag_parcels(&mut items).await?;
+        Ok(BagPage { items, next_cursor })
+    }
+
+    /// Loads the current parcels and declared weight of the given bags.
+    pub(crate) async fn fill_bag_parcels(&self, bags: &mut [BagRecord]) -> StoreResult<()> {
+        if bags.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "SELECT bag_id, tracking_number, weight_g FROM parcel WHERE bag_id IN ({}) ORDER BY tracking_number",
+            placeholders(1, bags.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for b in bags.iter() {
+            query = query.bind(&b.bag_id);
+        }
+        for row in query.fetch_all(&self.reader).await? {
+            let bag_id: String = row.try_get("bag_id")?;
+            if let Some(b) = bags.iter_mut().find(|b| b.bag_id == bag_id) {
+                b.parcels.push(row.try_get("tracking_number")?);
+                b.weight_g += row.try_get::<i64, _>("weight_g")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A seller's bag.
+    pub async fn get_bag(&self, seller_id: &str, bag_id: &str) -> StoreResult<BagRecord> {
+        let row = sqlx::query("SELECT * FROM bag WHERE bag_id = $1 AND seller_id = $2")
+            .bind(bag_id)
+            .bind(seller_id)
+            .fetch_optional(&self.reader)
+            .await?
+            .ok_or_else(|| StoreError::NotFound("bag_not_found", format!("no bag {bag_id}")))?;
+        let mut bags = vec![BagRecord::try_from(row)?];
+        self.fill_bag_parcels(&mut bags).await?;
+        bags.pop()
+            .ok_or_else(|| StoreError::NotFound("bag_not_found", format!("no bag {bag_id}")))
+    }
+
+    /// Missing and unregistered parcels of the bags a sorting center received
+    /// between `from_ms` (included) and `to_ms` (excluded).
+    pub async fn list_discrepancies(
+        &self,
+        sorting_center: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StoreResult<Discrepancies> {
+        let missing = sqlx::query(
+            "SELECT p.tracking_number, b.bag_id, b.handover_id FROM parcel p JOIN bag b ON b.bag_id = p.bag_id
+             WHERE b.sorting_center = $1 AND b.received_at_ms >= $2 AND b.received_at_ms < $3
+               AND p.intake_status = 'missing' ORDER BY b.bag_id, p.tracking_number",
+        )
+        .bind(sorting_center)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(&self.reader)
+        .await?;
+        let unregistered = sqlx::query(
+            "SELECT i.tracking_number, b.bag_id, b.handover_id FROM intake_parcel i JOIN bag b ON b.bag_id = i.bag_id
+             WHERE i.sorting_center = $1 AND i.received_at_ms >= $2 AND i.received_at_ms < $3 AND i.registered = 0
+             ORDER BY b.bag_id, i.tracking_number",
+        )
+        .bind(sorting_center)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(&self.reader)
+        .await?;
+        let triple = |r: sqlx::any::AnyRow| -> Result<(String, String, String), sqlx::Error> {
+            Ok((
+                r.try_get("tracking_number")?,
+                r.try_get("bag_id")?,
+                r.try_get("handover_id")?,
+            ))
+        };
+        Ok(Discrepancies {
+            missing: missing.into_iter().map(triple).collect::<Result<_, _>>()?,
+            unregistered: unregistered
+                .into_iter()
+                .map(triple)
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}

@@ -14,6 +14,7 @@
 //! servers) are decided by row locks in guarded `UPDATE ... WHERE status IN (...)`.
 
 mod bags;
+mod claims;
 mod coverage;
 mod handovers;
 mod idempotency;
@@ -25,6 +26,7 @@ mod sellers;
 mod tracking;
 
 pub use bags::*;
+pub use claims::*;
 pub use coverage::*;
 pub use handovers::*;
 pub use idempotency::*;

@@ -1,0 +1,196 @@
+//! Transit and claims (SPEC rule 9): a seller's bags, overdue ones included, and the
+//! claims a seller opens for an overdue bag or for parcels missing at intake, which
+//! only the operator decides.
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
+use super::handovers::{BagResponse, bag_response, page_limit};
+use super::sellers::seller_scope;
+use crate::app::AppState;
+use crate::domain::time::format_ms;
+use crate::store::ClaimRecord;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use validator::Validate;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_bags))
+        .routes(routes!(create_claim, list_claims))
+        .routes(routes!(decide_claim))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct BagsQuery {
+    /// `open`, `picked_up`, `received`, `cancelled`, or `overdue` (picked up and not
+    /// received within the route's expected transit time).
+    pub status: Option<String>,
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BagList {
+    pub items: Vec<BagResponse>,
+    pub next_cursor: Option<String>,
+}
+
+/// The seller's bags.
+#[utoipa::path(get, path = "/v1/sellers/{seller_id}/bags", tag = "transit", params(BagsQuery),
+    responses((status = 200, body = BagList), (status = 404, body = super::error::Problem),
+              (status = 422, body = super::error::Problem)))]
+pub async fn list_bags(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(seller_id): Path<String>,
+    ApiQuery(q): ApiQuery<BagsQuery>,
+) -> Result<Json<BagList>, ApiError> {
+    seller_scope(&state, &auth, &seller_id).await?;
+    if let Some(s) = q.status.as_deref() {
+        if !["open", "picked_up", "received", "cancelled", "overdue"].contains(&s) {
+            return Err(ApiError::invalid_field(
+                "status",
+                "invalid",
+                "one of open, picked_up, received, cancelled, overdue",
+            ));
+        }
+    }
+    let limit = page_limit(q.limit)?;
+    let page = state
+        .store
+        .list_bags(
+            &seller_id,
+            q.status.as_deref(),
+            state.clock.now_ms(),
+            limit,
+            q.cursor.as_deref(),
+        )
+        .await?;
+    Ok(Json(BagList {
+        items: page.items.into_iter().map(bag_response).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+pub struct CreateClaimRequest {
+    #[validate(length(min = 1, max = 64))]
+    pub bag_id: String,
+    /// The parcels claimed for (default: the whole bag, which must be overdue).
+    #[validate(length(max = 300))]
+    pub tracking_numbers: Option<Vec<String>>,
+    #[validate(length(min = 1, max = 2000))]
+    pub description: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClaimResponse {
+    pub id: String,
+    pub seller_id: String,
+    pub bag_id: String,
+    pub tracking_numbers: Vec<String>,
+    pub description: String,
+    /// `overdue_bag` or `missing_parcels`.
+    pub basis: String,
+    /// `open`, `accepted` or `rejected`.
+    pub status: String,
+    pub decision_note: Option<String>,
+    pub created_at: String,
+    pub decided_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClaimList {
+    pub items: Vec<ClaimResponse>,
+    pub next_cursor: Option<String>,
+}
+
+fn claim_response(c: ClaimRecord) -> ClaimResponse {
+    ClaimResponse {
+        id: c.claim_id,
+        seller_id: c.seller_id,
+        bag_id: c.bag_id,
+        tracking_numbers: c.tracking_numbers,
+        description: c.description,
+        basis: c.basis,
+        status: c.status,
+        decision_note: c.decision_note,
+        created_at: format_ms(c.created_at_ms),
+        decided_at: c.decided_at_ms.map(format_ms),
+    }
+}
+
+/// Open a claim for an overdue bag or for parcels missing at intake.
+#[utoipa::path(post, path = "/v1/sellers/{seller_id}/claims", tag = "transit", request_body = CreateClaimRequest,
+    responses((status = 201, body = ClaimResponse), (status = 404, body = super::error::Problem),
+              (status = 409, body = super::error::Problem)))]
+pub async fn create_claim(
+    State(state): State<AppState>,
+    Caller(auth): Caller<{ roles::SELLER_SIDE }>,
+    Path(seller_id): Path<String>,
+    ApiJson(body): ApiJson<CreateClaimRequest>,
+) -> Result<(StatusCode, Json<ClaimResponse>), ApiError> {
+    seller_scope(&state, &auth, &seller_id).await?;
+    let claim = state
+        .store
+        .insert_claim(
+            &seller_id,
+            &body.bag_id,
+            body.tracking_numbers.as_deref().unwrap_or(&[]),
+            &body.description,
+            state.clock.now_ms(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(claim_response(claim))))
+}
+
+/// The seller's claims and their states.
+#[utoipa::path(get, path = "/v1/sellers/{seller_id}/claims", tag = "transit",
+    responses((status = 200, body = ClaimList), (status = 404, body = super::error::Problem)))]
+pub async fn list_claims(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(seller_id): Path<String>,
+) -> Result<Json<ClaimList>, ApiError> {
+    seller_scope(&state, &auth, &seller_id).await?;
+    let items = state
+        .store
+        .list_claims(&seller_id)
+        .await?
+        .into_iter()
+        .map(claim_response)
+        .collect();
+    Ok(Json(ClaimList {
+        items,
+        next_cursor: None,
+    }))
+}
+
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+pub struct ClaimDecisionRequest {
+    pub accepted: bool,
+    #[validate(length(max = 2000))]
+    pub note: String,
+}
+
+/// Decide a claim (operator only).
+#[utoipa::path(post, path = "/v1/claims/{claim_id}/decision", tag = "operator", request_body = ClaimDecisionRequest,
+    responses((status = 200, body = ClaimResponse), (status = 403, body = super::error::Problem),
+              (status = 404, body = super::error::Problem), (status = 409, body = super::error::Problem)))]
+pub async fn decide_claim(
+    State(state): State<AppState>,
+    Caller(_auth): Caller<{ roles::OPERATOR }>,
+    Path(claim_id): Path<String>,
+    ApiJson(body): ApiJson<ClaimDecisionRequest>,
+) -> Result<Json<ClaimResponse>, ApiError> {
+    let claim = state
+        .store
+        .decide_claim(&claim_id, body.accepted, &body.note, state.clock.now_ms())
+        .await?;
+    Ok(Json(claim_response(claim)))
+}
