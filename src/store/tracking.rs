@@ -125,7 +125,6 @@ impl Store {
                 None => "registered",
             }
         };
-        events.sort_by_key(|e| e.at_ms);
         Ok(Some(TrackingView {
             tracking_number: tracking_number.to_owned(),
             status,
