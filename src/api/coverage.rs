@@ -184,11 +184,19 @@ pub(crate) async fn check_coverage(
 ) -> Result<CoverageCheckResponse, ApiError> {
     let rows = state.store.get_coverage(&[province, city]).await?;
     let row = |code: &str| rows.iter().find(|r| r.code == code);
-    let launch = [row(province), row(city)]
-        .into_iter()
-        .flatten()
-        .filter_map(|r| r.launch_date.as_deref().and_then(parse_date))
-        .max();
+    let date_of = |code: &str| {
+        row(code)
+            .and_then(|r| r.launch_date.as_deref())
+            .and_then(parse_date)
+    };
+    // The city's launch, never before its province's. A city with no date of its own
+    // has none (an uncovered city must not show its province's date) unless it is
+    // covered, when the province's date stands.
+    let launch = match (date_of(city), date_of(province)) {
+        (Some(c), p) => Some(p.map_or(c, |p| p.max(c))),
+        (None, p) if row(city).is_some_and(|r| r.covered) => p,
+        (None, _) => None,
+    };
     let mut answer = CoverageCheckResponse {
         covered: false,
         code: None,
@@ -247,6 +255,9 @@ pub(crate) async fn check_coverage(
                     ),
                 ));
             }
+            // Simplified neighbouring boundaries leave thin gaps between them; a point
+            // in such a gap but within the city's radius of its seat is inside.
+            ServiceArea::Unmapped if within_radius(city, lat, lon) => {}
             ServiceArea::Unmapped | ServiceArea::UnknownCity => {
                 return Ok(refuse(
                     answer,
@@ -270,6 +281,13 @@ pub(crate) async fn check_coverage(
     answer.covered = true;
     answer.detail = format!("door pickup covers city {city} on {date}");
     Ok(answer)
+}
+
+/// Whether a point is within a city's service radius of its seat.
+fn within_radius(city_code: &str, lat: f64, lon: f64) -> bool {
+    Regions::embedded().city(city_code).is_some_and(|c| {
+        crate::domain::route::distance_m((c.lat, c.lon), (lat, lon)) <= c.service_radius_km * 1000.0
+    })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -439,8 +457,8 @@ pub struct PutCoverageRequest {
     pub covered: bool,
     /// `YYYY-MM-DD`; required when covered.
     pub launch_date: Option<String>,
-    #[serde(default)]
-    pub announced: bool,
+    /// Announced as coming, without a date (default: unchanged).
+    pub announced: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -494,7 +512,15 @@ async fn put_coverage(
         level: level.to_owned(),
         covered: body.covered,
         launch_date,
-        announced: body.announced,
+        announced: match body.announced {
+            Some(a) => a,
+            None => state
+                .store
+                .get_coverage(&[code])
+                .await?
+                .first()
+                .is_some_and(|r| r.announced),
+        },
         updated_at_ms: state.clock.now_ms(),
         updated_by: auth.0.key(),
     };

@@ -432,7 +432,16 @@ pub async fn reschedule_handover(
     ApiJson(body): ApiJson<RescheduleRequest>,
 ) -> Result<Json<HandoverResponse>, ApiError> {
     let seller = seller_scope(&state, &auth, &seller_id).await?;
-    state.store.get_handover(&seller_id, &handover_id).await?;
+    let current = state.store.get_handover(&seller_id, &handover_id).await?;
+    let status = current.handover.status.as_str();
+    if status != "booked" && status != "pickup_failed" {
+        return Err(ApiError::conflict(
+            "handover_not_reschedulable",
+            format!(
+                "handover {handover_id} is {status}; only a booked or failed pickup can be rescheduled"
+            ),
+        ));
+    }
     let date = check_pickup_date(&state, &seller, &body.pickup_date).await?;
     let view = state
         .store

@@ -6,6 +6,7 @@
 use super::error::ApiError;
 use super::extract::bearer_token;
 use crate::app::AppState;
+use crate::domain::Role;
 use crate::store::IdempotencyClaim;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -84,6 +85,16 @@ async fn run(
         .map_err(|e| ApiError::from(e).into_response())?;
     match claim {
         IdempotencyClaim::Replay { status, body } => {
+            // A revoked ISV loses access at once, replays included.
+            let seller = parts.uri.path().strip_prefix("/v1/sellers/");
+            if let (Role::Isv, Some(seller_id)) = (principal.role, seller) {
+                let seller_id = seller_id.split('/').next().unwrap_or_default();
+                state
+                    .store
+                    .authorize_seller(&principal, seller_id)
+                    .await
+                    .map_err(|e| ApiError::from(e).into_response())?;
+            }
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let content_type = if status.is_success() {
                 "application/json"

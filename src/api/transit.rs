@@ -51,14 +51,14 @@ pub async fn list_bags(
     ApiQuery(q): ApiQuery<BagsQuery>,
 ) -> Result<Json<BagList>, ApiError> {
     seller_scope(&state, &auth, &seller_id).await?;
-    if let Some(s) = q.status.as_deref() {
-        if !["open", "picked_up", "received", "cancelled", "overdue"].contains(&s) {
-            return Err(ApiError::invalid_field(
-                "status",
-                "invalid",
-                "one of open, picked_up, received, cancelled, overdue",
-            ));
-        }
+    if let Some(s) = q.status.as_deref()
+        && !["open", "picked_up", "received", "cancelled", "overdue"].contains(&s)
+    {
+        return Err(ApiError::invalid_field(
+            "status",
+            "invalid",
+            "one of open, picked_up, received, cancelled, overdue",
+        ));
     }
     let limit = page_limit(q.limit)?;
     let page = state

@@ -83,9 +83,9 @@ impl Store {
             .map(|r| r.try_get("tracking_number"))
             .collect::<Result<_, _>>()?;
             let in_bag = |t: &String| bag.parcels.contains(t);
-            if !(overdue && tracking_numbers.iter().all(in_bag))
-                && !tracking_numbers.iter().all(|t| missing.contains(t))
-            {
+            let all_missing = tracking_numbers.iter().all(|t| missing.contains(t));
+            let overdue_parcels = overdue && tracking_numbers.iter().all(in_bag);
+            if !(all_missing || overdue_parcels) {
                 return Err(StoreError::Conflict(
                     "claim_not_allowed",
                     "a claim names parcels that were missing at intake, or parcels of an overdue bag".into(),
@@ -97,6 +97,20 @@ impl Store {
                 "missing_parcels"
             }
         };
+        let open: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM claim WHERE bag_id = $1 AND tracking_numbers = $2 AND status = 'open'",
+        )
+        .bind(bag_id)
+        .bind(tracking_numbers.join(","))
+        .fetch_one(&self.reader)
+        .await?
+        .try_get("n")?;
+        if open > 0 {
+            return Err(StoreError::Conflict(
+                "claim_exists",
+                format!("an open claim already covers bag {bag_id} and these parcels"),
+            ));
+        }
         let claim = ClaimRecord {
             claim_id: new_id("CL"),
             seller_id: seller_id.to_owned(),

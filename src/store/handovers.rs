@@ -487,6 +487,15 @@ async fn current_status(
     Ok(row.try_get("status")?)
 }
 
+static EVENT_SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A history entry's id, ordered by time and, within a millisecond, by this process's
+/// sequence, so that a handover's history reads in the order it happened.
+fn event_id(now_ms: i64) -> String {
+    let seq = EVENT_SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 1_000_000;
+    format!("HE{now_ms:013}{seq:06}{}", new_id(""))
+}
+
 /// Appends to a handover's history.
 pub(crate) async fn insert_event(
     tx: &mut Transaction<'_, Any>,
@@ -500,7 +509,7 @@ pub(crate) async fn insert_event(
         "INSERT INTO handover_event (handover_event_id, handover_id, at_ms, actor_role, actor_id, action, detail)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(new_id("HE"))
+    .bind(event_id(now_ms))
     .bind(handover_id)
     .bind(now_ms)
     .bind(actor.role.as_str())

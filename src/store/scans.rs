@@ -225,11 +225,13 @@ async fn apply_one(
         sorting_center: row.try_get("sorting_center")?,
         picked_up_at_ms: row.try_get("picked_up_at_ms")?,
     };
-    let allowed = match (poster.role, &event.kind) {
-        (Role::Courier, ScanKind::PickedUp { .. } | ScanKind::PickupFailed { .. }) => true,
-        (Role::SortingCenter, ScanKind::Received { .. }) => true,
-        _ => false,
-    };
+    let allowed = matches!(
+        (poster.role, &event.kind),
+        (
+            Role::Courier,
+            ScanKind::PickedUp { .. } | ScanKind::PickupFailed { .. }
+        ) | (Role::SortingCenter, ScanKind::Received { .. })
+    );
     if !allowed {
         return Ok(Err(Refusal(
             "event_type_not_allowed",
@@ -304,10 +306,18 @@ async fn picked_up(
         )
         .await?;
         if !failed {
-            return Ok(Err(Refusal(
-                "handover_not_booked",
-                format!("handover is {}", bag.handover_status),
-            )));
+            // Another bag of the handover is already picked up: the handover keeps its
+            // status, and this bag's refusal is still recorded in its history.
+            let detail = format!("bag {}: {broken}", event.bag_id);
+            insert_event(
+                tx,
+                &bag.handover_id,
+                courier,
+                "pickup_failed",
+                Some(&detail),
+                now_ms,
+            )
+            .await?;
         }
         return Ok(Ok(ScanResult {
             event_id: event.event_id.clone(),
@@ -474,6 +484,17 @@ async fn received(
             "already_received",
             format!("bag {} was already received", event.bag_id),
         )));
+    }
+    if !pickup_reported {
+        // The bag has left the seller though no pickup was reported: its handover can
+        // no longer be cancelled (which would free this bag's parcels) or failed.
+        sqlx::query(
+            "UPDATE handover SET status = 'picked_up', failure_reason = NULL
+             WHERE handover_id = $1 AND status IN ('booked', 'pickup_failed')",
+        )
+        .bind(&bag.handover_id)
+        .execute(&mut **tx)
+        .await?;
     }
     let registered: HashSet<String> =
         sqlx::query("SELECT tracking_number FROM parcel WHERE bag_id = $1")

@@ -4,6 +4,8 @@
 
 mod helpers;
 
+mod coverage;
 mod errors;
 mod lifecycle;
+mod partners;
 mod plans;

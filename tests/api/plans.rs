@@ -175,7 +175,7 @@ fn the_cli_prints_a_plan_as_json() {
                     .trim_start_matches("LZ")
                     .parse()
                     .unwrap_or(0);
-                (n % 2 == 0) == (center == "SZX")
+                n.is_multiple_of(2) == (center == "SZX")
             }),
             "sorting centers are never mixed"
         );
