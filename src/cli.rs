@@ -5,7 +5,7 @@ use crate::api::coverage::seed_reference_data;
 use crate::app::{AppState, Settings, serve, shutdown_signal};
 use crate::config::{PlanArgs, ServeArgs};
 use crate::domain::Clock;
-use crate::planner::{PlanConfig, csv_input, plan};
+use crate::planner::{csv_input, plan};
 use crate::regions::Regions;
 use crate::store::Store;
 use std::io::{Read, Write};
@@ -70,15 +70,7 @@ pub fn run_plan(args: &PlanArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let r = &args.rules;
-    let config = PlanConfig {
-        max_parcels: r.bag_max_parcels,
-        max_weight_g: u32::try_from(r.bag_max_weight_g).unwrap_or(u32::MAX),
-        max_side_cm: r.bag_max_side_cm,
-        max_sum_cm: r.bag_max_sum_cm,
-        tare_g: r.bag_tare_g,
-        fill_factor: r.fill_factor,
-    };
+    let config = args.rules.plan_config();
     let result = plan(&parcels, &config);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -126,6 +126,18 @@ impl RuleArgs {
         }
     }
 
+    /// The planner's configuration.
+    pub fn plan_config(&self) -> crate::planner::PlanConfig {
+        crate::planner::PlanConfig {
+            max_parcels: self.bag_max_parcels,
+            max_weight_g: u32::try_from(self.bag_max_weight_g).unwrap_or(u32::MAX),
+            max_side_cm: self.bag_max_side_cm,
+            max_sum_cm: self.bag_max_sum_cm,
+            tare_g: self.bag_tare_g,
+            fill_factor: self.fill_factor,
+        }
+    }
+
     pub fn eligibility(&self) -> EligibilityRule {
         EligibilityRule {
             threshold: self.eligibility_threshold,

@@ -283,6 +283,32 @@ pub(crate) async fn check_coverage(
     Ok(answer)
 }
 
+/// Coverage of a seller's pickup address on a date.
+pub(crate) async fn check_seller_coverage(
+    state: &AppState,
+    seller: &crate::store::SellerRecord,
+    date: NaiveDate,
+) -> Result<CoverageCheckResponse, ApiError> {
+    let a = &seller.address;
+    check_coverage(
+        state,
+        &a.province_code,
+        &a.city_code,
+        Some((a.lat, a.lon)),
+        date,
+    )
+    .await
+}
+
+/// A `date` query parameter, or today in China when it is absent.
+pub(crate) fn query_date(raw: Option<&str>, state: &AppState) -> Result<NaiveDate, ApiError> {
+    match raw {
+        Some(raw) => parse_date(raw)
+            .ok_or_else(|| ApiError::invalid_field("date", "invalid_date", "use YYYY-MM-DD")),
+        None => Ok(state.clock.today()),
+    }
+}
+
 /// Whether a point is within a city's service radius of its seat.
 fn within_radius(city_code: &str, lat: f64, lon: f64) -> bool {
     Regions::embedded().city(city_code).is_some_and(|c| {
@@ -327,11 +353,7 @@ pub async fn check(
             ));
         }
     };
-    let date = match q.date.as_deref() {
-        Some(raw) => parse_date(raw)
-            .ok_or_else(|| ApiError::invalid_field("date", "invalid_date", "use YYYY-MM-DD"))?,
-        None => state.clock.today(),
-    };
+    let date = query_date(q.date.as_deref(), &state)?;
     Ok(Json(
         check_coverage(&state, &province, &city, point, date).await?,
     ))

@@ -7,7 +7,7 @@
 //! (rule 4), the seller is eligible (rule 5), then each bag (rules 1 and 2, in the
 //! store's transaction, against the parcels' registered weights).
 
-use super::coverage::check_coverage;
+use super::coverage::check_seller_coverage;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
 use super::plans::plan_for_seller;
@@ -193,15 +193,7 @@ pub(crate) async fn check_pickup_date(
             format!("pickups are booked at most {MAX_DAYS_AHEAD} days ahead"),
         ));
     }
-    let a = &seller.address;
-    let coverage = check_coverage(
-        state,
-        &a.province_code,
-        &a.city_code,
-        Some((a.lat, a.lon)),
-        date,
-    )
-    .await?;
+    let coverage = check_seller_coverage(state, seller, date).await?;
     if let Some(code) = coverage.code {
         let code = match code.as_str() {
             "province_not_covered" | "city_not_covered" => "area_not_covered",

@@ -2,13 +2,13 @@
 //! courier accounts, sorting-center keys), and the courier's day: its pickups in its
 //! cities, ordered as a short route through the pickup addresses.
 
+use super::coverage::query_date;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
 use super::handovers::{BagResponse, bag_response};
 use super::sellers::{AddressView, address_view};
 use crate::app::AppState;
 use crate::domain::route::{distance_m, order_stops};
-use crate::domain::time::parse_date;
 use crate::domain::{Role, new_id};
 use crate::regions::Regions;
 use crate::store::new_token;
@@ -194,11 +194,7 @@ pub async fn list_courier_pickups(
     ApiQuery(q): ApiQuery<PickupsQuery>,
 ) -> Result<Json<PickupList>, ApiError> {
     let courier = auth.require(&[Role::Courier], "list courier pickups")?;
-    let date = match q.date.as_deref() {
-        Some(raw) => parse_date(raw)
-            .ok_or_else(|| ApiError::invalid_field("date", "invalid_date", "use YYYY-MM-DD"))?,
-        None => state.clock.today(),
-    };
+    let date = query_date(q.date.as_deref(), &state)?;
     let cities = state.store.list_courier_cities(&courier.id).await?;
     let handovers = state.store.list_pickups(&date.to_string(), &cities).await?;
     let points: Vec<(f64, f64)> = handovers
@@ -284,11 +280,7 @@ pub async fn list_discrepancies(
             format!("no sorting center {code} for this key"),
         ));
     }
-    let date = match q.date.as_deref() {
-        Some(raw) => parse_date(raw)
-            .ok_or_else(|| ApiError::invalid_field("date", "invalid_date", "use YYYY-MM-DD"))?,
-        None => state.clock.today(),
-    };
+    let date = query_date(q.date.as_deref(), &state)?;
     let from_ms = date
         .and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc().timestamp_millis() - 8 * 3_600_000)

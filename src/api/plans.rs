@@ -5,7 +5,7 @@ use super::error::ApiError;
 use super::extract::{ApiJson, Caller, roles};
 use super::sellers::seller_scope;
 use crate::app::AppState;
-use crate::planner::{Plan, PlanConfig, PlanParcel, plan};
+use crate::planner::{Plan, PlanParcel, plan};
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;
@@ -16,19 +16,6 @@ use validator::Validate;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create_plan))
-}
-
-/// The planner's configuration from the service's rules.
-pub(crate) fn plan_config(state: &AppState) -> PlanConfig {
-    let r = &state.settings.rules;
-    PlanConfig {
-        max_parcels: r.bag_max_parcels,
-        max_weight_g: u32::try_from(r.bag_max_weight_g).unwrap_or(u32::MAX),
-        max_side_cm: r.bag_max_side_cm,
-        max_sum_cm: r.bag_max_sum_cm,
-        tare_g: r.bag_tare_g,
-        fill_factor: r.fill_factor,
-    }
 }
 
 /// Plans the given parcels of a seller (default: all registered, unbagged ones).
@@ -82,7 +69,7 @@ pub(crate) async fn plan_for_seller(
             sorting_center: r.sorting_center,
         })
         .collect();
-    let config = plan_config(state);
+    let config = state.settings.rules.plan_config();
     // Planning 100,000 parcels takes a fraction of a second of CPU: off the runtime.
     tokio::task::spawn_blocking(move || plan(&parcels, &config))
         .await

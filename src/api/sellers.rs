@@ -1,7 +1,9 @@
 //! Sellers: the operator creates them (with a one-time API key), sellers grant ISVs,
 //! report daily order volumes, and ask whether they are eligible for door pickup.
 
-use super::coverage::{AddressInput, CoverageCheckResponse, check_coverage, resolve_address};
+use super::coverage::{
+    AddressInput, CoverageCheckResponse, check_seller_coverage, resolve_address,
+};
 use super::error::ApiError;
 use super::extract::{ApiJson, Auth, Caller, roles};
 use crate::app::AppState;
@@ -231,15 +233,7 @@ pub(crate) async fn eligibility(
         .list_order_volumes(&seller.seller_id, first, last)
         .await?;
     let average = rule.average(today, &days);
-    let a = &seller.address;
-    let coverage = check_coverage(
-        state,
-        &a.province_code,
-        &a.city_code,
-        Some((a.lat, a.lon)),
-        date,
-    )
-    .await?;
+    let coverage = check_seller_coverage(state, seller, date).await?;
     let mut reasons = Vec::new();
     if !rule.is_eligible(average) {
         reasons.push("below_order_threshold".to_owned());

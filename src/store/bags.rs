@@ -30,7 +30,7 @@ impl Store {
         actor: &Principal,
         now_ms: i64,
     ) -> StoreResult<BagRecord> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let locked = sqlx::query(
             "UPDATE handover SET status = status
              WHERE handover_id = $1 AND seller_id = $2 AND status IN ('booked', 'pickup_failed')",

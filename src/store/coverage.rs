@@ -74,7 +74,7 @@ impl Store {
         centers: &[SortingCenterRecord],
         coverage: &[CoverageRecord],
     ) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         if !centers.is_empty() {
             let sql = format!(
                 "INSERT INTO sorting_center (code, name, name_en, accepts_consolidation, city_code, lat, lon)

@@ -158,7 +158,7 @@ impl Store {
         actor: &Principal,
         now_ms: i64,
     ) -> StoreResult<HandoverView> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let all: Vec<String> = new
             .bags
             .iter()
@@ -389,7 +389,7 @@ impl Store {
         actor: &Principal,
         now_ms: i64,
     ) -> StoreResult<HandoverView> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE handover SET status = 'cancelled', cancelled_at_ms = $3
              WHERE handover_id = $1 AND seller_id = $2 AND status IN ('booked', 'pickup_failed')",
@@ -435,7 +435,7 @@ impl Store {
         actor: &Principal,
         now_ms: i64,
     ) -> StoreResult<HandoverView> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE handover SET status = 'booked', pickup_date = $3, failure_reason = NULL
              WHERE handover_id = $1 AND seller_id = $2 AND status IN ('booked', 'pickup_failed')",

@@ -140,6 +140,16 @@ impl Store {
         Ok(())
     }
 
+    /// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, taking the
+    /// write lock at once, so a transaction that reads before it writes never fails
+    /// with `SQLITE_BUSY` on upgrading (as it could with a second server on the file).
+    pub(crate) async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
+        })
+    }
+
     /// Closes both pools.
     pub async fn close(&self) {
         self.writer.close().await;

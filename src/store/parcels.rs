@@ -104,7 +104,7 @@ impl Store {
                 to_insert.push(i);
             }
         }
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut inserted = HashSet::new();
         for chunk in to_insert.chunks(MAX_BINDS / PARCEL_COLUMNS) {
             let sql = format!(
@@ -200,7 +200,7 @@ impl Store {
         tracking_number: &str,
         now_ms: i64,
     ) -> StoreResult<ParcelRecord> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query("SELECT * FROM parcel WHERE tracking_number = $1 AND seller_id = $2")
             .bind(tracking_number)
             .bind(seller_id)

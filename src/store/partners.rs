@@ -13,7 +13,7 @@ impl Store {
         token: &str,
         now_ms: i64,
     ) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO isv (isv_id, name, created_at_ms) VALUES ($1, $2, $3)")
             .bind(isv_id)
             .bind(name)
@@ -100,7 +100,7 @@ impl Store {
         token: &str,
         now_ms: i64,
     ) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO courier (courier_id, name, created_at_ms) VALUES ($1, $2, $3)")
             .bind(courier_id)
             .bind(name)

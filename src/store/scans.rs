@@ -107,7 +107,7 @@ impl Store {
             _ => HashSet::new(),
         };
         let poster_key = poster.key();
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut results = Vec::with_capacity(events.len());
         for event in events {
             let fresh = sqlx::query(

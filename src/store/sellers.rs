@@ -48,7 +48,7 @@ impl TryFrom<AnyRow> for SellerRecord {
 impl Store {
     /// Creates a seller and its first API key in one transaction.
     pub async fn insert_seller(&self, seller: &SellerRecord, token: &str) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let a = &seller.address;
         sqlx::query(
             "INSERT INTO seller (seller_id, name, province_code, city_code, district, street, lat, lon, created_at_ms)
@@ -121,7 +121,7 @@ impl Store {
         seller_id: &str,
         days: &[(NaiveDate, i64)],
     ) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         for chunk in days.chunks(MAX_BINDS / 3) {
             let sql = format!(
                 "INSERT INTO order_volume (seller_id, day, orders) VALUES {}

@@ -35,14 +35,20 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: Clock,
     pub state: AppState,
+    pub database_url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     cleanup: Cleanup,
 }
 
 enum Cleanup {
+    /// A second server on another's database: nothing to clean.
+    Shared,
     File(tempfile_path::TempPath),
-    Database { admin_url: String, name: String },
+    Database {
+        admin_url: String,
+        name: String,
+    },
 }
 
 mod tempfile_path {
@@ -117,10 +123,25 @@ impl TestApp {
             }
         };
         let start: DateTime<Utc> = START.parse().expect("start time");
-        let clock = Clock::fixed(start);
+        Some(Self::start(url, Clock::fixed(start), rules, cleanup).await)
+    }
+
+    /// A second server on this one's database, sharing its clock: two stateless
+    /// servers behind a load balancer.
+    pub async fn another_server(&self) -> TestApp {
+        Self::start(
+            self.database_url.clone(),
+            self.clock.clone(),
+            RuleArgs::default(),
+            Cleanup::Shared,
+        )
+        .await
+    }
+
+    async fn start(url: String, clock: Clock, rules: RuleArgs, cleanup: Cleanup) -> TestApp {
         let args = ServeArgs {
             listen: "127.0.0.1:0".parse().expect("address"),
-            database_url: url,
+            database_url: url.clone(),
             operator_token: Some(OPERATOR.into()),
             db_max_connections: 8,
             body_limit_bytes: 2 * 1024 * 1024,
@@ -142,15 +163,16 @@ impl TestApp {
             })
             .await;
         });
-        Some(TestApp {
+        TestApp {
             base,
             client: reqwest::Client::new(),
             clock,
             state,
+            database_url: url,
             shutdown: Some(tx),
             server: Some(server),
             cleanup,
-        })
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

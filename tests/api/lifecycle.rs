@@ -226,6 +226,53 @@ async fn a_cancel_racing_a_pickup_has_exactly_one_winner(app: TestApp) {
     }
 }
 
+async fn two_servers_on_one_database_agree_on_every_race(app: TestApp) {
+    let other = std::sync::Arc::new(app.another_server().await);
+    let seller = app.seller().await;
+    let courier = app.courier().await;
+    let parcels = app.register_many(&seller, "TWIN", 20, 100).await;
+    let mut handovers = Vec::new();
+    for p in &parcels {
+        handovers.push(app.book(&seller, std::slice::from_ref(p)).await);
+    }
+    let app = std::sync::Arc::new(app);
+    let mut tasks = Vec::new();
+    for h in &handovers {
+        let (id, bag) = (h["id"].as_str().expect("id").to_owned(), bag_id(h));
+        let (a, s) = (app.clone(), seller.clone());
+        let cancel = tokio::spawn(async move {
+            a.post(
+                &format!("/v1/sellers/{}/handovers/{id}/cancel", s.id),
+                &s.token,
+                json!({}),
+            )
+            .await
+        });
+        let (o, c) = (other.clone(), courier.clone());
+        let pickup = tokio::spawn(async move { o.pick_up(&c, &bag, &o.now(), 100).await });
+        tasks.push((cancel, pickup));
+    }
+    for (cancel, pickup) in tasks {
+        let (status, _) = cancel.await.expect("cancel task");
+        let picked = pickup.await.expect("pickup task");
+        assert!(
+            (status == StatusCode::OK) != (picked["accepted"] == true),
+            "exactly one wins: {status} {picked}"
+        );
+    }
+    // A parcel booked on both servers at once lands in exactly one bag.
+    let spare = app.register_many(&seller, "SPARE", 1, 100).await;
+    let (a, b) = tokio::join!(
+        app.try_book(&seller, &spare, [60.0, 50.0, 40.0]),
+        other.try_book(&seller, &spare, [60.0, 50.0, 40.0])
+    );
+    let created = [a.0, b.0]
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1, "{a:?} {b:?}");
+}
+
 async fn intake_backdates_the_first_scan_to_the_pickup(app: TestApp) {
     let seller = app.seller().await;
     let courier = app.courier().await;
@@ -511,6 +558,7 @@ both!(
     cancel_before_pickup_frees_the_parcels,
     cancel_after_pickup_is_refused,
     a_cancel_racing_a_pickup_has_exactly_one_winner,
+    two_servers_on_one_database_agree_on_every_race,
     intake_backdates_the_first_scan_to_the_pickup,
     unregistered_parcels_take_the_intake_time_and_missing_ones_are_reported,
     a_repeated_scan_is_accepted_once_and_acknowledged_again,
