@@ -8,7 +8,7 @@ use crate::app::AppState;
 use crate::planner::{Plan, PlanParcel, plan};
 use axum::Json;
 use axum::extract::{Path, State};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -76,6 +76,35 @@ pub(crate) async fn plan_for_seller(
         .map_err(|_| ApiError::internal())
 }
 
+/// The plan format (API.md), as documented; the planner's own types serialise to it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Plan)]
+pub struct PlanDoc {
+    pub bags: Vec<PlannedBagDoc>,
+    pub unplaceable: Vec<UnplaceableDoc>,
+    /// A proven lower bound on the number of bags.
+    pub lower_bound: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PlannedBag)]
+pub struct PlannedBagDoc {
+    pub sorting_center: String,
+    pub parcels: Vec<String>,
+    /// Sum of the parcels' weights (plus the configured tare).
+    pub weight_g: u64,
+    /// An outer size L >= W >= H (cm) that satisfies every limit and holds the parcels.
+    pub envelope_cm: [f64; 3],
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Unplaceable)]
+pub struct UnplaceableDoc {
+    pub tracking_number: String,
+    /// `parcel_too_large` or `parcel_too_heavy`.
+    pub code: String,
+}
+
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 pub struct CreatePlanRequest {
     /// Parcels to plan (default: all the seller's registered, unbagged parcels).
@@ -85,7 +114,7 @@ pub struct CreatePlanRequest {
 
 /// Plan master bags for the seller's parcels; nothing is booked.
 #[utoipa::path(post, path = "/v1/sellers/{seller_id}/plans", tag = "plans", request_body = CreatePlanRequest,
-    responses((status = 200, description = "the plan: bags with envelopes, unplaceable parcels, a lower bound"),
+    responses((status = 200, body = PlanDoc),
               (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 pub async fn create_plan(
     State(state): State<AppState>,
