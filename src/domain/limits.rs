@@ -60,7 +60,16 @@ impl BagLimitError {
 }
 
 impl BagLimits {
-    /// Checks a bag against every limit, in the order of SPEC rule 1.
+    /// Checks a bag against every limit, in the order of the business rules.
+    ///
+    /// ```
+    /// use firstmile::domain::{BagLimits, DeclaredBag};
+    /// let limits = BagLimits::default();
+    /// let bag = |parcels, weight_g| DeclaredBag { parcels, weight_g, sides_cm: [60.0, 60.0, 60.0] };
+    /// assert!(limits.check(&bag(300, 50_000)).is_ok());
+    /// assert_eq!(limits.check(&bag(301, 100)).map_err(|e| e.code()), Err("bag_too_many_parcels"));
+    /// assert_eq!(limits.check(&bag(1, 50_001)).map_err(|e| e.code()), Err("bag_too_heavy"));
+    /// ```
     pub fn check(&self, bag: &DeclaredBag) -> Result<(), BagLimitError> {
         if bag.parcels > self.max_parcels {
             return Err(BagLimitError::TooManyParcels {
