@@ -11,6 +11,7 @@ use super::envelope::Limits;
 use super::items::{Bag, Instance};
 use super::segtree::ResidualTree;
 use super::{Plan, PlanConfig, PlanParcel};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Tree nodes a first-fit query may visit before the item opens a new bag.
 const FIT_BUDGET: usize = 300;
@@ -26,6 +27,18 @@ pub fn first_fit_decreasing(parcels: &[PlanParcel], config: &PlanConfig) -> Plan
 
 /// First-fit decreasing over the items of one sorting center.
 pub(crate) fn ffd(inst: &Instance, lim: &Limits) -> Vec<Bag> {
+    ffd_until(inst, lim, None).unwrap_or_default()
+}
+
+/// [`ffd`] that gives up (`None`) once it has opened `beat` bags or more: the planner
+/// runs it after its own heuristics with `beat` set to the fewest bags they found
+/// (lowered as more finish), so a run that can no longer win stops early (bags are
+/// never closed, so the count only grows).
+pub(crate) fn ffd_until(
+    inst: &Instance,
+    lim: &Limits,
+    beat: Option<&AtomicUsize>,
+) -> Option<Vec<Bag>> {
     let items = &inst.items;
     let key = |i: usize| {
         let it = &items[i];
@@ -39,7 +52,10 @@ pub(crate) fn ffd(inst: &Instance, lim: &Limits) -> Vec<Bag> {
     order.sort_by(|&a, &b| keys[b].total_cmp(&keys[a]));
     let mut bags: Vec<Bag> = Vec::new();
     let mut tree = ResidualTree::new(items.len());
-    for i in order {
+    for (n, i) in order.into_iter().enumerate() {
+        if n % 256 == 0 && beat.is_some_and(|b| bags.len() >= b.load(Ordering::Relaxed)) {
+            return None;
+        }
         let it = &items[i];
         let need = [f64::from(it.count), it.weight as f64, it.volume];
         let found = tree
@@ -72,5 +88,5 @@ pub(crate) fn ffd(inst: &Instance, lim: &Limits) -> Vec<Bag> {
             ]),
         );
     }
-    bags
+    Some(bags)
 }

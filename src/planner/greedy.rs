@@ -14,9 +14,17 @@
 //!   sorted by size with a skip list over taken items. Per class only the largest item
 //!   that fits is a candidate (in a narrow class, larger means better score), found by a
 //!   binary search plus a few exact checks, so a step costs O(classes * log n).
+//! * Fit is monotone within a bag (residuals only shrink, the envelope only narrows):
+//!   an item that failed once fails until the bag closes. So each class's scan resumes
+//!   after its failures (every item is checked at most once per bag and class), and a
+//!   class's last candidate is reused while untaken and still fitting. This made the
+//!   greedy several times faster at 100,000 parcels with the same plans in quality.
+//! * Before a bag is closed, each open class is searched deeper, and then among its
+//!   smallest items ([`smallest_fit`]), so a bag is not closed while a small item fits.
 
 use super::envelope::Limits;
 use super::items::{Bag, Instance, Item};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How a candidate item is scored against a bag's residual.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,7 +39,7 @@ const CLASSES: usize = 16;
 /// Exact checks tried per class and step before the class is given up for the bag.
 const STEPS: usize = 8;
 /// Exact checks per class before a bag is closed for want of a fitting item.
-const DEEP_STEPS: usize = 400;
+const DEEP_STEPS: usize = 100;
 /// Exact checks tried in the shaped list per step.
 const SHAPED_STEPS: usize = 24;
 
@@ -88,6 +96,16 @@ fn residual(b: &Bag, lim: &Limits) -> [f64; 3] {
 
 /// Packs all items of `inst` into bags with the bin-centric greedy.
 pub(crate) fn pack(inst: &Instance, lim: &Limits, scoring: Scoring) -> Vec<Bag> {
+    pack_until(inst, lim, scoring, None).unwrap_or_default()
+}
+
+/// [`pack`] that gives up (`None`) when `stop` is set (checked once per bag).
+pub(crate) fn pack_until(
+    inst: &Instance,
+    lim: &Limits,
+    scoring: Scoring,
+    stop: Option<&AtomicBool>,
+) -> Option<Vec<Bag>> {
     let items = &inst.items;
     let dem: Vec<[f64; 3]> = items.iter().map(|it| demand(it, lim)).collect();
     let mut tot = [0.0f64; 3];
@@ -126,10 +144,17 @@ pub(crate) fn pack(inst: &Instance, lim: &Limits, scoring: Scoring) -> Vec<Bag> 
     let mut left = items.len();
     let mut dead = [false; CLASSES];
     let mut cursor = [0usize; CLASSES];
+    // Each class's last candidate: the bag's residual only shrinks, so while it is
+    // untaken and still fits it is still the class's largest fitting item.
+    let mut hint = [usize::MAX; CLASSES];
     while left > 0 {
+        if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            return None;
+        }
         let mut bag = Bag::empty(lim);
         dead = dead.map(|_| false);
         cursor = cursor.map(|_| 0);
+        hint = hint.map(|_| usize::MAX);
         loop {
             let r = residual(&bag, lim);
             // Shaped items keeping the bag's envelope go first.
@@ -155,10 +180,22 @@ pub(crate) fn pack(inst: &Instance, lim: &Limits, scoring: Scoring) -> Vec<Bag> 
                     if dead[k] {
                         continue;
                     }
-                    match candidate(cl, &mut cursor[k], &bag, r, items, lim, STEPS) {
+                    let h = hint[k];
+                    let cached = if h < cl.ids.len() && cl.skip.find(h) == h {
+                        bag.fits(&items[cl.ids[h] as usize], lim)
+                            .map(|fit| Probe::Found(h, fit))
+                    } else {
+                        None
+                    };
+                    let probe = match cached {
+                        Some(p) => p,
+                        None => candidate(cl, &mut cursor[k], &bag, r, items, lim, STEPS),
+                    };
+                    match probe {
                         Probe::End => dead[k] = true,
-                        Probe::GaveUp => {}
+                        Probe::GaveUp => hint[k] = usize::MAX,
                         Probe::Found(pos, fit) => {
+                            hint[k] = pos;
                             let d = dem[cl.ids[pos] as usize];
                             let loss = (bag.cap - fit.1).max(0.0) / lim.cube_cap;
                             let sc = score(scoring, wgt, d, r) - wgt[2] * loss;
@@ -176,13 +213,19 @@ pub(crate) fn pack(inst: &Instance, lim: &Limits, scoring: Scoring) -> Vec<Bag> 
                         if dead[k] {
                             continue;
                         }
-                        match candidate(cl, &mut cursor[k], &bag, r, items, lim, DEEP_STEPS) {
-                            Probe::Found(pos, fit) => {
+                        let found =
+                            match candidate(cl, &mut cursor[k], &bag, r, items, lim, DEEP_STEPS) {
+                                Probe::Found(pos, fit) => Some((pos, fit)),
+                                Probe::End => None,
+                                Probe::GaveUp => smallest_fit(cl, &bag, items, lim),
+                            };
+                        match found {
+                            Some((pos, fit)) => {
                                 best = (0.0, k, pos);
                                 best_fit = Some(fit);
                                 break;
                             }
-                            _ => dead[k] = true,
+                            None => dead[k] = true,
                         }
                     }
                 }
@@ -218,7 +261,7 @@ pub(crate) fn pack(inst: &Instance, lim: &Limits, scoring: Scoring) -> Vec<Bag> 
             bags.push(b);
         }
     }
-    bags
+    Some(bags)
 }
 
 fn score(scoring: Scoring, w: [f64; 3], d: [f64; 3], r: [f64; 3]) -> f64 {
@@ -262,6 +305,36 @@ fn build_classes(dem: &[[f64; 3]], skip_these: &[bool]) -> Vec<Class> {
         .collect()
 }
 
+/// A fitting item among the smallest of class `cl`: windows of `STEPS` exact checks
+/// starting 16, 64, 256, ... items before the class's end. Used before a bag is closed,
+/// when the largest candidates kept failing on some other resource.
+fn smallest_fit(
+    cl: &mut Class,
+    bag: &Bag,
+    items: &[Item],
+    lim: &Limits,
+) -> Option<(usize, ([f64; 3], f64))> {
+    let n = cl.ids.len();
+    let mut back = 16;
+    loop {
+        let mut pos = n.saturating_sub(back);
+        for _ in 0..STEPS {
+            pos = cl.skip.find(pos);
+            if pos >= n {
+                break;
+            }
+            if let Some(fit) = bag.fits(&items[cl.ids[pos] as usize], lim) {
+                return Some((pos, fit));
+            }
+            pos += 1;
+        }
+        if back >= n {
+            return None;
+        }
+        back *= 4;
+    }
+}
+
 /// Outcome of a class probe.
 enum Probe {
     /// The item at this position fits, with the bag's new maxima and capacity.
@@ -303,9 +376,13 @@ fn candidate(
             return Probe::End;
         }
         if let Some(fit) = bag.fits(&items[cl.ids[pos] as usize], lim) {
+            *cursor = pos;
             return Probe::Found(pos, fit);
         }
         pos += 1;
     }
+    // A bag's residuals only shrink, so an item that failed fails for the rest of the
+    // bag: the next probe starts after it (each item is checked once per bag at most).
+    *cursor = pos;
     Probe::GaveUp
 }

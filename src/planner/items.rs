@@ -5,6 +5,7 @@
 
 use super::PlanParcel;
 use super::envelope::Limits;
+use super::select::NO_ORDER;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -67,36 +68,47 @@ pub(crate) struct Instance {
 
 impl Instance {
     /// Builds the items for the placeable parcels `idx` of one sorting center. With
-    /// `group_orders`, the parcels of an order become one item if they fit one bag and
-    /// take at most `MAX_ORDER_SHARE` of it.
-    pub fn build(parcels: &[PlanParcel], idx: &[u32], group_orders: bool, lim: &Limits) -> Self {
-        let mut inst = Instance::default();
-        let mut groups: Vec<Vec<u32>> = Vec::new();
-        let mut by_order: FastMap<&str, usize> = FastMap::default();
-        for &i in idx {
-            let p = &parcels[i as usize];
-            match (&p.order_id, group_orders) {
-                (Some(o), true) => {
-                    let g = *by_order.entry(o.as_str()).or_insert_with(|| {
-                        groups.push(Vec::new());
-                        groups.len() - 1
-                    });
-                    groups[g].push(i);
-                }
-                _ => groups.push(vec![i]),
+    /// `orders` (dense order numbers per parcel, `NO_ORDER` for none), the parcels of an
+    /// order become one item if they fit one bag and take at most `MAX_ORDER_SHARE` of
+    /// it. Grouping sorts by order number (no hashing, no per-group allocation).
+    pub fn build(
+        parcels: &[PlanParcel],
+        idx: &[u32],
+        orders: Option<&[u32]>,
+        lim: &Limits,
+    ) -> Self {
+        let mut inst = Instance {
+            members: Vec::with_capacity(idx.len()),
+            items: Vec::with_capacity(idx.len()),
+        };
+        let Some(ord) = orders else {
+            for &i in idx {
+                inst.push(parcels, &[i]);
             }
-        }
-        for g in groups {
-            let it = item_of(parcels, &g, 0);
-            let whole = g.len() == 1
-                || (Bag::empty(lim).fits(&it, lim).is_some() && share(&it, lim) <= MAX_ORDER_SHARE);
+            return inst;
+        };
+        let mut sorted = idx.to_vec();
+        sorted.sort_by_key(|&i| ord[i as usize]);
+        let mut s = 0;
+        while s < sorted.len() {
+            let o = ord[sorted[s] as usize];
+            let mut e = s + 1;
+            while o != NO_ORDER && e < sorted.len() && ord[sorted[e] as usize] == o {
+                e += 1;
+            }
+            let g = &sorted[s..e];
+            let whole = g.len() == 1 || {
+                let it = item_of(parcels, g, 0);
+                Bag::empty(lim).fits(&it, lim).is_some() && share(&it, lim) <= MAX_ORDER_SHARE
+            };
             if whole {
-                inst.push(parcels, &g);
+                inst.push(parcels, g);
             } else {
-                for &i in &g {
+                for &i in g {
                     inst.push(parcels, &[i]);
                 }
             }
+            s = e;
         }
         inst
     }

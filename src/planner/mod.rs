@@ -23,16 +23,27 @@
 //!   taken items, so picking an item costs O(classes * log n), not O(n). Bags are
 //!   seeded with the most envelope-constrained (long) parcels first, which fixes the
 //!   reduced envelopes early and lets ordinary parcels fill them up.
-//! * **Local search** ([`local_search`]): repeatedly tries to empty the weakest bag
-//!   into the fullest others (first fit in load order, via a segment tree over bag
-//!   residuals), then evens out
-//!   a near-empty last bag with parcels from full ones, at no extra bag.
+//!   Within a bag, an item that failed a fit check fails for the rest of the bag
+//!   (residuals only shrink), so each class's scan resumes after it and keeps its
+//!   last candidate while it still fits: a step is close to O(classes).
+//! * **Pool-swap search** ([`improve`]): after Alvim et al.'s improvement heuristic,
+//!   the weakest bag is taken apart into a pool and other bags take pool items in,
+//!   directly or by 1-1 and 2-1 swaps that move "size" from the pool into the bags,
+//!   until the pool is empty (a bag saved) or a visit budget runs out (rolled back).
+//!   On large instances the bags are dealt into two halves searched on both cores.
+//!   Then [`local_search`] evens out a near-empty straggler bag.
+//! * **Constructions and cores** ([`select`]): core 1 runs the greedy with orders as
+//!   items; core 2 the greedy with parcels as items and/or the FFD [`baseline`]
+//!   (both up to 25,000 items; at scale FFD only where weight dominates, the nearly
+//!   one-dimensional case it is good at). Core 2 stops when core 1's plan is provably
+//!   optimal, FFD as soon as it has opened as many bags as a greedy plan. Per sorting
+//!   center the plan with fewest bags wins, ties going to fewer split orders; only the
+//!   winner gets the search. So the plan is never worse than FFD wherever FFD runs;
+//!   where it is skipped it measured 5-15% worse than the greedy (see `select.rs`).
 //! * **Orders**: an order whose parcels fit one bag and take at most a fifth of it is
-//!   one item (large items pack badly). Unless that plan is provably optimal, the greedy
-//!   also runs with every parcel as its own item, and the first-fit-decreasing
-//!   [`baseline`] runs too (both on the second core); per sorting center the plan with
-//!   fewest bags wins, ties going to the one that splits fewer orders. So keeping
-//!   orders together never costs a bag, and the plan is never worse than the baseline.
+//!   one item (large items pack badly). After the search, [`orders`] gathers split
+//!   orders into one of their bags by moves and swaps that keep every bag valid and
+//!   never add a bag, so keeping orders together never costs a bag.
 //! * **Lower bound** ([`bound`]): per sorting center the maximum of the count bound, the
 //!   Martello-Toth L2 bound on weight, and a "staircase" volume bound that charges each
 //!   bag holding a long parcel only its reduced envelope. Each is proven in `bound.rs`.
@@ -43,8 +54,10 @@ pub mod csv_input;
 pub mod envelope;
 pub mod generator;
 mod greedy;
+mod improve;
 mod items;
 mod local_search;
+mod orders;
 mod segtree;
 mod select;
 #[cfg(test)]

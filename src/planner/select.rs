@@ -1,20 +1,31 @@
 //! Runs the heuristics per sorting center and keeps the best plan.
 //!
-//! Key decision: per sorting center the greedy runs first with orders as items (dot
-//! product score); if that reaches the proven lower bound with no order split, nothing
-//! can beat it and planning stops (the common count-bound case costs one run). Else two
-//! more constructions run on the two cores: the greedy with every parcel its own item
-//! (or the L2 score when there are no multi-parcel orders) and the FFD baseline. The
-//! winner (fewest bags, then fewest split orders, then the earliest) gets the local
-//! search, so the planner is never worse than the baseline.
+//! Key decisions:
+//! * Two cores, no more: core 1 runs the greedy with orders as items; core 2 the
+//!   greedy with parcels as items (L2 score when there are no multi-parcel orders)
+//!   and/or FFD ([`second_core`]). If core 1 reaches the proven bound with no order
+//!   split, nothing can beat it: core 2 is stopped (the count-bound case costs one run).
+//! * FFD runs up to `FFD_ALWAYS` items and, beyond, only where weight dominates: at
+//!   100,000 parcels it costs more than a greedy run (its first-fit tree prunes badly
+//!   when two resources bind) and lost by 5-15% on every other family, while on
+//!   weight-bound instances it is the best construction. It gives up once it has
+//!   opened as many bags as a greedy plan (bags are never closed, so it cannot win).
+//! * The winner (fewest bags, then fewest split orders, then orders-as-items) alone
+//!   gets the pool-swap search ([`pool_swap_2`]), then the straggler pass and the order
+//!   repair ([`keep_together`]); none of them adds a bag or breaks one.
+//! * Orders are numbered once (`order_index`), so split counting and grouping never
+//!   hash strings in the hot path.
 
-use super::baseline::ffd;
+use super::baseline::ffd_until;
 use super::bound::sc_bound;
 use super::envelope::Limits;
-use super::greedy::{Scoring, pack};
-use super::items::{Bag, FastMap, Instance};
-use super::local_search::{empty_weakest, even_out_straggler};
+use super::greedy::{Scoring, pack, pack_until};
+use super::improve::pool_swap_2;
+use super::items::{Bag, FastMap, Instance, Item};
+use super::local_search::even_out_straggler;
+use super::orders::keep_together;
 use super::{Plan, PlanConfig, PlanParcel, PlannedBag, Unplaceable};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Splits placeable parcels by sorting center (first-seen order) and lists the rest.
 pub(crate) fn split<'a>(
@@ -56,17 +67,64 @@ pub(crate) fn plan_with(
     };
     for (sc, idx) in &groups {
         out.lower_bound += sc_bound(parcels, idx, &lim);
-        let inst = Instance::build(parcels, idx, false, &lim);
+        let inst = Instance::build(parcels, idx, None, &lim);
         let bags = pack_fn(&inst, &lim);
         emit(&mut out, parcels, sc, &inst, &bags, &lim, config);
     }
     out
 }
 
+/// A finished construction: bags, orders split, and whether it packed `grouped` items.
+struct Cand {
+    bags: Vec<Bag>,
+    split: usize,
+    grouped: bool,
+}
+
+/// Work budget of the pool-swap search (see `improve.rs`; a unit is about one O(1)
+/// swap check): generous up to `FFD_ALWAYS` items, where it costs tens of
+/// milliseconds and a saved bag is a large share; fixed beyond, where the search
+/// (on both cores) gets ~40 ms of the ~150 ms planning budget for 100,000 parcels.
+fn ls_budget(items: usize) -> i64 {
+    if items <= FFD_ALWAYS {
+        4_000_000 + 20 * items as i64
+    } else {
+        2_500_000
+    }
+}
+
+/// Bags from which `emit` uses both cores.
+const EMIT_SPLIT_AT: usize = 2_000;
+
+/// Items up to which FFD always runs beside the greedy (it then costs little).
+const FFD_ALWAYS: usize = 25_000;
+
+/// Which constructions run on the second core: (greedy over parcels, FFD). Both on
+/// small instances; at scale FFD only where weight dominates (the nearly
+/// one-dimensional case FFD is good at and its first-fit tree prunes well), else the
+/// greedy only, since FFD then costs more than a greedy run and loses by 5-15%.
+fn second_core(items: &[Item], lim: &Limits) -> (bool, bool) {
+    if items.len() <= FFD_ALWAYS {
+        return (true, true);
+    }
+    let (mut c, mut w, mut v) = (0.0f64, 0.0f64, 0.0f64);
+    for it in items {
+        c += f64::from(it.count);
+        w += it.weight as f64;
+        v += it.volume;
+    }
+    let c = c / f64::from(lim.max_parcels.max(1));
+    let w = w / lim.wcap.max(1) as f64;
+    let v = v / lim.cube_cap.max(f64::MIN_POSITIVE);
+    let weight_bound = w >= 1.1 * c.max(v);
+    (!weight_bound, weight_bound)
+}
+
 /// The planner: best of several heuristics per sorting center.
 pub(crate) fn plan(parcels: &[PlanParcel], config: &PlanConfig) -> Plan {
     let lim = Limits::new(config);
     let (groups, unplaceable) = split(parcels, &lim);
+    let orders = order_index(parcels);
     let mut out = Plan {
         bags: Vec::new(),
         unplaceable,
@@ -75,84 +133,117 @@ pub(crate) fn plan(parcels: &[PlanParcel], config: &PlanConfig) -> Plan {
     for (sc, idx) in &groups {
         let bound = sc_bound(parcels, idx, &lim);
         out.lower_bound += bound;
-        let grouped = Instance::build(parcels, idx, true, &lim);
+        let grouped = Instance::build(parcels, idx, Some(&orders.0), &lim);
         let has_orders = grouped.items.len() < idx.len();
-        let single = if has_orders {
-            Some(Instance::build(parcels, idx, false, &lim))
-        } else {
-            None
+        let single = has_orders.then(|| Instance::build(parcels, idx, None, &lim));
+        let single = single.as_ref().unwrap_or(&grouped);
+        let inst_of = |g: bool| if g { &grouped } else { single };
+        let cand = |g: bool, bags: Vec<Bag>| Cand {
+            split: split_orders(&orders, inst_of(g), &bags),
+            bags,
+            grouped: g,
         };
-        // Candidate constructions, run on both cores; local search on the winner.
-        let items_of = |g: bool| {
-            if g {
-                &grouped
-            } else {
-                single.as_ref().unwrap_or(&grouped)
-            }
-        };
-        let construct = |g: bool, kind: u8| -> (usize, usize, bool, Vec<Bag>) {
-            let inst = items_of(g);
-            let bags = match kind {
-                0 => pack(inst, &lim, Scoring::Dot),
-                1 => pack(inst, &lim, Scoring::L2),
-                _ => ffd(inst, &lim),
-            };
-            let split = split_orders(parcels, inst, &bags);
-            (bags.len(), split, g, bags)
-        };
-        let first = construct(true, 0);
-        let mut cands = vec![first];
-        let done = |c: &(usize, usize, bool, Vec<Bag>)| c.0 as u64 <= bound && c.1 == 0;
-        if !done(&cands[0]) {
-            let (a, b) = std::thread::scope(|s| {
-                let h = s.spawn(|| construct(!has_orders, 2));
-                let a = construct(!has_orders, if has_orders { 0 } else { 1 });
-                (a, h.join())
+        // Core 1: the greedy with orders as items. Core 2: the greedy with parcels as
+        // items (or the L2 score) and/or FFD (see `second_core`); it stops early if
+        // core 1's plan is provably optimal, and FFD gives up once it has opened as
+        // many bags as the best greedy plan.
+        let stop = AtomicBool::new(false);
+        let beat = AtomicUsize::new(usize::MAX);
+        let (run_greedy, run_ffd) = second_core(&single.items, &lim);
+        let mut cands = std::thread::scope(|s| {
+            let h = s.spawn(|| {
+                let mut out = Vec::new();
+                if run_greedy {
+                    let scoring = if has_orders {
+                        Scoring::Dot
+                    } else {
+                        Scoring::L2
+                    };
+                    let bags = pack_until(single, &lim, scoring, Some(&stop))?;
+                    beat.fetch_min(bags.len(), Ordering::Relaxed);
+                    out.push(cand(!has_orders, bags));
+                }
+                if run_ffd
+                    && !stop.load(Ordering::Relaxed)
+                    && let Some(bags) = ffd_until(single, &lim, Some(&beat))
+                {
+                    out.push(cand(!has_orders, bags));
+                }
+                Some(out)
             });
-            cands.push(a);
-            if let Ok(b) = b {
-                cands.push(b);
-            }
-        }
-        let best = cands
-            .into_iter()
-            .enumerate()
-            .min_by_key(|(i, c)| (c.0, c.1, *i))
-            .map(|(_, c)| c)
-            .map(|(_, _, g, mut bags)| {
-                let inst = items_of(g);
-                empty_weakest(&mut bags, &inst.items, &lim);
-                even_out_straggler(&mut bags, &inst.items, &lim);
-                (0usize, 0usize, g, bags)
-            });
-        if let Some((_, _, from_grouped, bags)) = best {
-            let inst = if from_grouped {
-                &grouped
+            let first = cand(true, pack(&grouped, &lim, Scoring::Dot));
+            if first.bags.len() as u64 <= bound && first.split == 0 {
+                stop.store(true, Ordering::Relaxed);
             } else {
-                single.as_ref().unwrap_or(&grouped)
-            };
-            emit(&mut out, parcels, sc, inst, &bags, &lim, config);
+                beat.fetch_min(first.bags.len(), Ordering::Relaxed);
+            }
+            let mut cands = vec![first];
+            if let Ok(Some(more)) = h.join() {
+                cands.extend(more);
+            }
+            cands
+        });
+        // Fewest bags, then fewest split orders, then the earliest (orders as items).
+        let best = (0..cands.len()).min_by_key(|&i| (cands[i].bags.len(), cands[i].split, i));
+        let Some(mut best) = best.map(|i| cands.swap_remove(i)) else {
+            continue;
+        };
+        let inst = inst_of(best.grouped);
+        if best.bags.len() as u64 > bound {
+            let budget = ls_budget(inst.items.len());
+            best.bags = pool_swap_2(best.bags, &inst.items, &lim, bound as usize, budget);
+            even_out_straggler(&mut best.bags, &inst.items, &lim);
         }
+        if has_orders {
+            keep_together(&mut best.bags, inst, &orders.0, &lim);
+        }
+        emit(&mut out, parcels, sc, inst, &best.bags, &lim, config);
     }
     out
 }
 
-/// Number of orders (by `order_id`) whose parcels are in more than one of `bags`.
-fn split_orders(parcels: &[PlanParcel], inst: &Instance, bags: &[Bag]) -> usize {
-    let mut seen: FastMap<&str, (usize, bool)> = FastMap::default();
+/// Dense order numbers per parcel (`NO_ORDER` without one) and the number of orders.
+pub(crate) fn order_index(parcels: &[PlanParcel]) -> (Vec<u32>, usize) {
+    let mut at: FastMap<&str, u32> = FastMap::default();
+    let ix = parcels
+        .iter()
+        .map(|p| match &p.order_id {
+            Some(o) => {
+                let next = at.len() as u32;
+                *at.entry(o.as_str()).or_insert(next)
+            }
+            None => NO_ORDER,
+        })
+        .collect();
+    (ix, at.len())
+}
+
+/// Order number of a parcel without an order.
+pub(crate) const NO_ORDER: u32 = u32::MAX;
+
+/// Number of orders whose parcels are in more than one of `bags`.
+fn split_orders(orders: &(Vec<u32>, usize), inst: &Instance, bags: &[Bag]) -> usize {
+    let mut at = vec![u32::MAX; orders.1];
+    let mut split = vec![false; orders.1];
+    let mut n = 0;
     for (b, bag) in bags.iter().enumerate() {
         for &it in &bag.items {
             for &p in inst.parcels_of(it as usize) {
-                if let Some(o) = &parcels[p as usize].order_id {
-                    let e = seen.entry(o.as_str()).or_insert((b, false));
-                    if e.0 != b {
-                        e.1 = true;
-                    }
+                let o = orders.0[p as usize];
+                if o == NO_ORDER {
+                    continue;
+                }
+                let o = o as usize;
+                if at[o] == u32::MAX {
+                    at[o] = b as u32;
+                } else if at[o] != b as u32 && !split[o] {
+                    split[o] = true;
+                    n += 1;
                 }
             }
         }
     }
-    seen.values().filter(|v| v.1).count()
+    n
 }
 
 /// Orders split over more than one bag in a finished plan.
@@ -184,7 +275,7 @@ fn emit(
     lim: &Limits,
     config: &PlanConfig,
 ) {
-    for bag in bags {
+    let one = |bag: &Bag| {
         let mut names = Vec::with_capacity(bag.count as usize);
         for &it in &bag.items {
             for &p in inst.parcels_of(it as usize) {
@@ -196,11 +287,28 @@ fn emit(
         let envelope = lim
             .declared_envelope(bag.lo, bag.volume, bag.count)
             .unwrap_or(bag.lo);
-        out.bags.push(PlannedBag {
+        PlannedBag {
             sorting_center: sc.to_string(),
             parcels: names,
             weight_g: bag.weight + u64::from(config.tare_g),
             envelope_cm: envelope,
-        });
+        }
+    };
+    // Copying 100,000 tracking numbers is a sizeable share of planning: on many bags
+    // the second half is built on the second core.
+    if bags.len() < EMIT_SPLIT_AT {
+        out.bags.extend(bags.iter().map(one));
+        return;
+    }
+    let (a, b) = bags.split_at(bags.len() / 2);
+    let (first, second) = std::thread::scope(|s| {
+        let h = s.spawn(|| b.iter().map(one).collect::<Vec<_>>());
+        let first: Vec<PlannedBag> = a.iter().map(one).collect();
+        (first, h.join())
+    });
+    out.bags.extend(first);
+    match second {
+        Ok(v) => out.bags.extend(v),
+        Err(_) => out.bags.extend(b.iter().map(one)),
     }
 }
