@@ -16,7 +16,7 @@
 //! * Orders are numbered once (`order_index`), so split counting and grouping never
 //!   hash strings in the hot path.
 
-use super::baseline::ffd_until;
+use super::baseline::{ffd, ffd_until};
 use super::bound::sc_bound;
 use super::envelope::Limits;
 use super::greedy::{Scoring, pack, pack_until};
@@ -196,6 +196,16 @@ pub(crate) fn plan(parcels: &[PlanParcel], config: &PlanConfig) -> Plan {
         }
         if has_orders {
             keep_together(&mut best.bags, inst, &orders.0, &lim);
+        }
+        // Never worse than the baseline: where a full FFD run is cheap, it is the last
+        // word (the early-stopping runs above can, rarely, miss a better FFD plan).
+        if idx.len() <= FFD_ALWAYS && best.bags.len() as u64 > bound {
+            let plain = Instance::build(parcels, idx, None, &lim);
+            let baseline = ffd(&plain, &lim);
+            if baseline.len() < best.bags.len() {
+                emit(&mut out, parcels, sc, &plain, &baseline, &lim, config);
+                continue;
+            }
         }
         emit(&mut out, parcels, sc, inst, &best.bags, &lim, config);
     }
