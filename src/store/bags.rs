@@ -230,24 +230,30 @@ impl Store {
         Ok(BagPage { items, next_cursor })
     }
 
-    /// Loads the current parcels and declared weight of the given bags.
+    /// Loads the current parcels and declared weight of the given bags (through the
+    /// `parcel_by_bag` index, a chunk of bags a statement).
     pub(crate) async fn fill_bag_parcels(&self, bags: &mut [BagRecord]) -> StoreResult<()> {
-        if bags.is_empty() {
-            return Ok(());
-        }
-        let sql = format!(
-            "SELECT bag_id, tracking_number, weight_g FROM parcel WHERE bag_id IN ({}) ORDER BY tracking_number",
-            placeholders(1, bags.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for b in bags.iter() {
-            query = query.bind(&b.bag_id);
-        }
-        for row in query.fetch_all(&self.reader).await? {
-            let bag_id: String = row.try_get("bag_id")?;
-            if let Some(b) = bags.iter_mut().find(|b| b.bag_id == bag_id) {
-                b.parcels.push(row.try_get("tracking_number")?);
-                b.weight_g += row.try_get::<i64, _>("weight_g")?;
+        let position: std::collections::HashMap<String, usize> = bags
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.bag_id.clone(), i))
+            .collect();
+        let ids: Vec<String> = bags.iter().map(|b| b.bag_id.clone()).collect();
+        for chunk in ids.chunks(super::rows_per_statement(self.backend, 1)) {
+            let sql = format!(
+                "SELECT bag_id, tracking_number, weight_g FROM parcel WHERE bag_id IN ({}) ORDER BY tracking_number",
+                placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            for row in query.fetch_all(&self.reader).await? {
+                let bag_id: String = row.try_get("bag_id")?;
+                if let Some(&i) = position.get(&bag_id) {
+                    bags[i].parcels.push(row.try_get("tracking_number")?);
+                    bags[i].weight_g += row.try_get::<i64, _>("weight_g")?;
+                }
             }
         }
         Ok(())

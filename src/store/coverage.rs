@@ -3,7 +3,7 @@
 //! there (`ON CONFLICT DO NOTHING`), so an operator's edit survives restarts and
 //! several servers may seed at once.
 
-use super::{MAX_BINDS, Store, StoreResult, flag, get_flag, placeholders, values_rows};
+use super::{Store, StoreResult, flag, get_flag, placeholders, values_rows};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashSet;
@@ -94,7 +94,7 @@ impl Store {
             }
             query.execute(&mut *tx).await?;
         }
-        for chunk in coverage.chunks(MAX_BINDS / COVERAGE_COLUMNS) {
+        for chunk in coverage.chunks(super::rows_per_statement(self.backend, COVERAGE_COLUMNS)) {
             let sql = format!(
                 "INSERT INTO coverage_area (code, level, covered, launch_date, announced, updated_at_ms, updated_by)
                  VALUES {} ON CONFLICT (code) DO NOTHING",

@@ -343,26 +343,7 @@ impl Store {
             .into_iter()
             .map(BagRecord::try_from)
             .collect::<Result<_, _>>()?;
-        let sql = format!(
-            "SELECT p.bag_id, p.tracking_number, p.weight_g FROM parcel p JOIN bag b ON b.bag_id = p.bag_id
-             WHERE b.handover_id IN ({list}) ORDER BY p.tracking_number"
-        );
-        let mut query = sqlx::query(&sql);
-        for id in &ids {
-            query = query.bind(*id);
-        }
-        let mut by_bag: HashMap<String, (Vec<String>, i64)> = HashMap::new();
-        for row in query.fetch_all(&self.reader).await? {
-            let entry = by_bag.entry(row.try_get("bag_id")?).or_default();
-            entry.0.push(row.try_get("tracking_number")?);
-            entry.1 += row.try_get::<i64, _>("weight_g")?;
-        }
-        for b in &mut bags {
-            if let Some((parcels, weight_g)) = by_bag.remove(&b.bag_id) {
-                b.parcels = parcels;
-                b.weight_g = weight_g;
-            }
-        }
+        self.fill_bag_parcels(&mut bags).await?;
         Ok(handovers
             .into_iter()
             .map(|h| {
@@ -527,7 +508,7 @@ async fn load_parcel_facts(
     tracking_numbers: &[String],
 ) -> StoreResult<HashMap<String, ParcelFacts>> {
     let mut facts = HashMap::with_capacity(tracking_numbers.len());
-    for chunk in tracking_numbers.chunks(super::MAX_BINDS) {
+    for chunk in tracking_numbers.chunks(super::rows_per_statement(super::backend_of(tx), 1)) {
         let sql = format!(
             "SELECT tracking_number, weight_g, sorting_center, status, bag_id FROM parcel
              WHERE seller_id = $1 AND tracking_number IN ({})",
@@ -600,7 +581,7 @@ async fn assign_parcels(
     parcels: &[String],
     now_ms: i64,
 ) -> StoreResult<()> {
-    for chunk in parcels.chunks(super::MAX_BINDS) {
+    for chunk in parcels.chunks(super::rows_per_statement(super::backend_of(tx), 1)) {
         let sql = format!(
             "UPDATE parcel SET bag_id = $1, bagged_at_ms = $2
              WHERE seller_id = $3 AND status = 'registered' AND bag_id IS NULL AND tracking_number IN ({})",

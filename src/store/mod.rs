@@ -179,8 +179,31 @@ pub(crate) fn values_rows(rows: usize, cols: usize) -> String {
         .join(", ")
 }
 
-/// Parameters per multi-row statement, under SQLite's and PostgreSQL's limits.
+/// Parameters per statement on PostgreSQL (its limit is 65,535).
 pub(crate) const MAX_BINDS: usize = 30_000;
+
+/// Parameters per statement on SQLite. sqlx binds each `$n` by name, and SQLite finds a
+/// name by a linear scan of the statement's parameters, so binding b parameters costs
+/// O(b²): statements of a few hundred binds are several times faster than one huge one.
+const SQLITE_BINDS: usize = 300;
+
+/// Rows per multi-row statement (or list items per `IN (...)`) for `columns` binds a row.
+pub(crate) fn rows_per_statement(backend: Backend, columns: usize) -> usize {
+    let binds = match backend {
+        Backend::Sqlite => SQLITE_BINDS,
+        Backend::Postgres => MAX_BINDS,
+    };
+    (binds / columns.max(1)).max(1)
+}
+
+/// The backend a connection (or transaction) talks to.
+pub(crate) fn backend_of(conn: &sqlx::AnyConnection) -> Backend {
+    if conn.backend_name() == "SQLite" {
+        Backend::Sqlite
+    } else {
+        Backend::Postgres
+    }
+}
 
 pub(crate) fn flag(value: bool) -> i64 {
     i64::from(value)

@@ -5,7 +5,7 @@
 //! RETURNING` per chunk, so a 300-parcel intake is a handful of statements and a
 //! tracking number registered by anyone, even concurrently, comes back as a duplicate.
 
-use super::{MAX_BINDS, Store, StoreError, StoreResult, placeholders, values_rows};
+use super::{Store, StoreError, StoreResult, placeholders, values_rows};
 use crate::domain::status::bag;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -106,7 +106,7 @@ impl Store {
         }
         let mut tx = self.begin_write().await?;
         let mut inserted = HashSet::new();
-        for chunk in to_insert.chunks(MAX_BINDS / PARCEL_COLUMNS) {
+        for chunk in to_insert.chunks(super::rows_per_statement(self.backend, PARCEL_COLUMNS)) {
             let sql = format!(
                 "INSERT INTO parcel (tracking_number, seller_id, order_id, weight_g, length_cm, width_cm,
                                      height_cm, sorting_center, status, created_at_ms)
@@ -173,7 +173,7 @@ impl Store {
             }
             Some(list) => {
                 let mut rows = Vec::with_capacity(list.len());
-                for chunk in list.chunks(MAX_BINDS) {
+                for chunk in list.chunks(super::rows_per_statement(self.backend, 1)) {
                     let sql = format!(
                         "SELECT * FROM parcel WHERE seller_id = $1 AND tracking_number IN ({})",
                         placeholders(2, chunk.len())

@@ -512,7 +512,8 @@ async fn received(
         .filter(|t| !registered.contains(**t))
         .map(|t| (*t).clone())
         .collect();
-    for chunk in found.chunks(super::MAX_BINDS / 6) {
+    let rows_per_insert = super::rows_per_statement(super::backend_of(tx), 6);
+    for chunk in found.chunks(rows_per_insert) {
         let sql = format!(
             "INSERT INTO intake_parcel (bag_id, tracking_number, registered, sorting_center, received_at_ms, recorded_at_ms)
              VALUES {} ON CONFLICT (bag_id, tracking_number) DO NOTHING",

@@ -1,6 +1,6 @@
 //! Sellers, their pickup address and their daily order volumes.
 
-use super::{MAX_BINDS, Store, StoreError, StoreResult, values_rows};
+use super::{Store, StoreError, StoreResult, values_rows};
 use crate::domain::{Principal, Role};
 use chrono::NaiveDate;
 use sqlx::Row;
@@ -122,7 +122,7 @@ impl Store {
         days: &[(NaiveDate, i64)],
     ) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
-        for chunk in days.chunks(MAX_BINDS / 3) {
+        for chunk in days.chunks(super::rows_per_statement(self.backend, 3)) {
             let sql = format!(
                 "INSERT INTO order_volume (seller_id, day, orders) VALUES {}
                  ON CONFLICT (seller_id, day) DO UPDATE SET orders = excluded.orders",

@@ -1,0 +1,327 @@
+//! Cost of the intake path against the real store (`firstmile::store::Store`):
+//!
+//! - `insert_parcels_300`: registering 300 parcels in one `Store::insert_parcels` call;
+//! - `receive_bag_300`: `Store::apply_scans` with one `received` event listing all 300
+//!   parcels of a bag that a courier has picked up, i.e. the set-based backdating of
+//!   300 first scans. Each iteration gets its own seller-side setup (300 parcels of
+//!   100 g, a handover with one 60x60x60 cm bag, a `picked_up` event), built by
+//!   `iter_batched` outside the measurement.
+//!
+//! Runs on a SQLite temp file, and also on PostgreSQL when
+//! `FIRSTMILE_TEST_POSTGRES_URL` is set: a fresh database `bench_<random>` is created on
+//! that server and dropped at the end. Target: a few milliseconds each on SQLite.
+//!
+//! `cargo bench --bench intake` (add `-- receive` to run one group only).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use firstmile::api::coverage::seed_reference_data;
+use firstmile::domain::{BagLimits, Principal, Role, new_id};
+use firstmile::store::{
+    Address, NewBag, NewHandover, NewParcel, ParcelOutcome, ScanEvent, ScanKind, SellerRecord,
+    Store, new_token,
+};
+use sqlx::Connection;
+use tokio::runtime::Runtime;
+
+const PARCELS_PER_BAG: usize = 300;
+const PARCEL_WEIGHT_G: i64 = 100;
+const COURIER_ID: &str = "CRBENCH";
+const SHENZHEN: (f64, f64) = (22.5431, 114.0579);
+
+/// A store on a fresh database, removed again on [`BenchDb::cleanup`].
+struct BenchDb {
+    label: &'static str,
+    store: Store,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A run-unique tracking-number prefix (4 to 40 characters of `A-Za-z0-9-_`).
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}{}x{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("//").map_or(0, |i| i + 2);
+    let base = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+impl BenchDb {
+    async fn sqlite() -> Self {
+        let path = std::env::temp_dir().join(format!("{}.db", unique("firstmile_bench_")));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        Self::open("sqlite", &url, Cleanup::File(path)).await
+    }
+
+    async fn postgres(admin_url: &str) -> Self {
+        let name = unique("bench_").to_lowercase();
+        let mut admin = sqlx::PgConnection::connect(admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("FIRSTMILE_TEST_POSTGRES_URL is unreachable: {e}"));
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create the bench database");
+        let _ = admin.close().await;
+        let url = with_database(admin_url, &name);
+        let cleanup = Cleanup::Database {
+            admin_url: admin_url.to_owned(),
+            name,
+        };
+        Self::open("postgres", &url, cleanup).await
+    }
+
+    /// Connects (migrating), seeds sorting centers and coverage, adds a courier.
+    async fn open(label: &'static str, url: &str, cleanup: Cleanup) -> Self {
+        let store = Store::connect(url, 4).await.expect("connect the store");
+        seed_reference_data(&store, now_ms())
+            .await
+            .expect("seed reference data");
+        store
+            .insert_courier(
+                COURIER_ID,
+                "Bench courier",
+                &["440300".to_owned()],
+                &new_token(Role::Courier),
+                now_ms(),
+            )
+            .await
+            .expect("insert the courier");
+        Self {
+            label,
+            store,
+            cleanup,
+        }
+    }
+
+    async fn cleanup(self) {
+        self.store.close().await;
+        match self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            Cleanup::Database { admin_url, name } => {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut admin)
+                        .await;
+                }
+            }
+        }
+    }
+
+    async fn seller(&self) -> SellerRecord {
+        let seller = SellerRecord {
+            seller_id: new_id("SL"),
+            name: "Bench seller".into(),
+            address: shenzhen(),
+            created_at_ms: now_ms(),
+        };
+        self.store
+            .insert_seller(&seller, &new_token(Role::Seller))
+            .await
+            .expect("insert the seller");
+        seller
+    }
+
+    /// Registers `PARCELS_PER_BAG` fresh parcels and returns their tracking numbers.
+    async fn register(&self, seller_id: &str) -> Vec<String> {
+        let parcels = parcels(PARCELS_PER_BAG);
+        let outcomes = self
+            .store
+            .insert_parcels(seller_id, &parcels, now_ms())
+            .await
+            .expect("insert parcels");
+        assert!(outcomes.iter().all(|o| *o == ParcelOutcome::Registered));
+        parcels.into_iter().map(|p| p.tracking_number).collect()
+    }
+
+    /// A seller, 300 parcels, a one-bag handover and its pickup; returns the bag id and
+    /// the `received` event that lists all its parcels.
+    async fn picked_up_bag(&self) -> ScanEvent {
+        let seller = self.seller().await;
+        let tracking = self.register(&seller.seller_id).await;
+        let actor = Principal {
+            role: Role::Seller,
+            id: seller.seller_id.clone(),
+        };
+        let new = NewHandover {
+            seller_id: seller.seller_id.clone(),
+            sorting_center: "SZX".into(),
+            pickup_date: chrono::Utc::now().date_naive().to_string(),
+            address: seller.address.clone(),
+            bags: vec![NewBag {
+                parcels: tracking.clone(),
+                sides_cm: [60.0, 60.0, 60.0],
+            }],
+            transit_hours: 24,
+        };
+        let limits = BagLimits::default();
+        let view = self
+            .store
+            .insert_handover(&new, &limits, &actor, now_ms())
+            .await
+            .expect("book the handover");
+        let bag_id = view.bags[0].bag_id.clone();
+        let picked_at = now_ms() - 3_600_000;
+        let courier = Principal {
+            role: Role::Courier,
+            id: COURIER_ID.into(),
+        };
+        let pickup = ScanEvent {
+            event_id: unique("pu"),
+            bag_id: bag_id.clone(),
+            occurred_at_ms: picked_at,
+            kind: ScanKind::PickedUp {
+                measured_weight_g: PARCEL_WEIGHT_G * PARCELS_PER_BAG as i64 + 300,
+                measured_sides_cm: None,
+            },
+        };
+        let results = self
+            .store
+            .apply_scans(&courier, &[pickup], &limits, now_ms())
+            .await
+            .expect("apply the pickup");
+        assert!(results[0].accepted, "pickup refused: {:?}", results[0]);
+        ScanEvent {
+            event_id: unique("rc"),
+            bag_id,
+            occurred_at_ms: now_ms(),
+            kind: ScanKind::Received {
+                parcels_found: tracking,
+            },
+        }
+    }
+}
+
+fn shenzhen() -> Address {
+    Address {
+        province_code: "440000".into(),
+        city_code: "440300".into(),
+        district: None,
+        street: "1 Bench Road".into(),
+        lat: SHENZHEN.0,
+        lon: SHENZHEN.1,
+    }
+}
+
+/// `n` fresh 100 g parcels to SZX.
+fn parcels(n: usize) -> Vec<NewParcel> {
+    let prefix = unique("BN");
+    (0..n)
+        .map(|i| NewParcel {
+            tracking_number: format!("{prefix}n{i:04}"),
+            order_id: format!("O{prefix}n{i:04}"),
+            weight_g: PARCEL_WEIGHT_G,
+            length_cm: 20.0,
+            width_cm: 15.0,
+            height_cm: 10.0,
+            sorting_center: "SZX".into(),
+        })
+        .collect()
+}
+
+fn bench_db(c: &mut Criterion, rt: &Runtime, db: &BenchDb) {
+    let mut group = c.benchmark_group(format!("intake/{}", db.label));
+    group.sample_size(30);
+    group.measurement_time(Duration::from_secs(8));
+
+    let seller = rt.block_on(db.seller());
+    group.bench_function("insert_parcels_300", |b| {
+        b.iter_batched(
+            || parcels(PARCELS_PER_BAG),
+            |batch| {
+                let outcomes = rt
+                    .block_on(db.store.insert_parcels(&seller.seller_id, &batch, now_ms()))
+                    .expect("insert parcels");
+                debug_assert_eq!(outcomes.len(), PARCELS_PER_BAG);
+                outcomes
+            },
+            BatchSize::PerIteration,
+        )
+    });
+
+    let sorting_center = Principal {
+        role: Role::SortingCenter,
+        id: "SZX".into(),
+    };
+    let limits = BagLimits::default();
+    group.bench_function("receive_bag_300", |b| {
+        b.iter_batched(
+            || rt.block_on(db.picked_up_bag()),
+            |event| {
+                let results = rt
+                    .block_on(db.store.apply_scans(
+                        &sorting_center,
+                        std::slice::from_ref(&event),
+                        &limits,
+                        now_ms(),
+                    ))
+                    .expect("apply the intake");
+                let r = &results[0];
+                assert!(
+                    r.accepted && r.first_scans_set == Some(PARCELS_PER_BAG as u64),
+                    "intake not fully applied: {r:?}"
+                );
+                results
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+fn intake(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let sqlite = rt.block_on(BenchDb::sqlite());
+    bench_db(c, &rt, &sqlite);
+    rt.block_on(sqlite.cleanup());
+    match std::env::var("FIRSTMILE_TEST_POSTGRES_URL") {
+        Ok(admin_url) => {
+            let pg = rt.block_on(BenchDb::postgres(&admin_url));
+            bench_db(c, &rt, &pg);
+            rt.block_on(pg.cleanup());
+        }
+        Err(_) => eprintln!("intake: PostgreSQL skipped (FIRSTMILE_TEST_POSTGRES_URL is not set)"),
+    }
+}
+
+criterion_group!(benches, intake);
+criterion_main!(benches);

@@ -1,0 +1,462 @@
+//! Load generator for the scan path of a running firstmile server (loopback only).
+//!
+//! Setup, through the API: a seller in Shenzhen (440000/440300) with 30 days of 60
+//! orders a day, its parcels, handovers of a few bags each for today in China (UTC+8),
+//! a courier for city 440300 and a key for sorting center SZX. Then two measured
+//! phases on `POST /v1/scans`: `picked_up` events (with `measured_weight_g`) for every
+//! bag, then `received` events (with `parcels_found`) for every bag, each phase in
+//! batches of `--batch` events posted by `--concurrency` concurrent clients. For each
+//! phase it prints events/s, requests/s and p50/p99 request latency.
+//!
+//! Bounded: `--bags` bags in all, and each phase stops issuing requests after
+//! `--max-seconds`. Every run makes a new seller, so runs can repeat on one database.
+//!
+//! ```text
+//! FIRSTMILE_DATABASE_URL='sqlite:///tmp/loadgen.db?mode=rwc' FIRSTMILE_OPERATOR_TOKEN=bench \
+//!   FIRSTMILE_LISTEN=127.0.0.1:18080 target/release/firstmile &
+//! cargo run --release --example loadgen -- --base-url http://127.0.0.1:18080 --token bench \
+//!   --bags 2000 --batch 100 --concurrency 4
+//! ```
+
+use chrono::{Days, FixedOffset, SecondsFormat, Utc};
+use clap::Parser;
+use reqwest::{Client, Method, StatusCode, Url};
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Parser, Debug)]
+#[command(about = "Load generator for POST /v1/scans on a local firstmile server")]
+struct Args {
+    /// Base URL of the server; only loopback hosts are accepted.
+    #[arg(
+        long,
+        env = "FIRSTMILE_LOADGEN_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    base_url: String,
+    /// The operator's bearer token.
+    #[arg(long, env = "FIRSTMILE_OPERATOR_TOKEN")]
+    token: String,
+    /// Bags in all (one `picked_up` and one `received` event each).
+    #[arg(long, env = "FIRSTMILE_LOADGEN_BAGS", default_value_t = 2000)]
+    bags: usize,
+    /// Parcels per bag.
+    #[arg(long, env = "FIRSTMILE_LOADGEN_PARCELS_PER_BAG", default_value_t = 3)]
+    parcels_per_bag: usize,
+    /// Bags per handover.
+    #[arg(long, env = "FIRSTMILE_LOADGEN_BAGS_PER_HANDOVER", default_value_t = 5)]
+    bags_per_handover: usize,
+    /// Events per `POST /v1/scans`.
+    #[arg(long, env = "FIRSTMILE_LOADGEN_BATCH", default_value_t = 100)]
+    batch: usize,
+    /// Concurrent clients.
+    #[arg(long, env = "FIRSTMILE_LOADGEN_CONCURRENCY", default_value_t = 4)]
+    concurrency: usize,
+    /// Time limit of each phase (setup and each scan phase), seconds.
+    #[arg(long, env = "FIRSTMILE_LOADGEN_MAX_SECONDS", default_value_t = 120)]
+    max_seconds: u64,
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A booked bag: its id and its parcels.
+#[derive(Clone, Debug)]
+struct Bag {
+    id: String,
+    parcels: Vec<String>,
+}
+
+/// The API client: base URL and a connection-pooling HTTP client.
+#[derive(Clone)]
+struct Api {
+    base: Url,
+    client: Client,
+}
+
+impl Api {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> Result<(StatusCode, Value), BoxError> {
+        let resp = self
+            .client
+            .request(method, self.base.join(path)?)
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await?;
+        let status = resp.status();
+        let text = resp.text().await?;
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Ok((status, value))
+    }
+
+    /// Calls and insists on `expect`; returns the body.
+    async fn expect(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: &Value,
+        expect: StatusCode,
+    ) -> Result<Value, BoxError> {
+        let (status, value) = self.call(method.clone(), path, token, body).await?;
+        if status != expect {
+            return Err(format!("{method} {path}: {status} (wanted {expect}): {value}").into());
+        }
+        Ok(value)
+    }
+}
+
+fn check_loopback(url: &Url) -> Result<(), BoxError> {
+    let host = url.host_str().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let ok = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if !ok || url.scheme() != "http" {
+        return Err(
+            format!("refusing {url}: loadgen talks only to http on a loopback address").into(),
+        );
+    }
+    Ok(())
+}
+
+fn main() {
+    let args = Args::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    if let Err(e) = rt.block_on(run(args)) {
+        eprintln!("loadgen: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(args: Args) -> Result<(), BoxError> {
+    if args.bags == 0 || args.batch == 0 || args.concurrency == 0 || args.parcels_per_bag == 0 {
+        return Err("--bags, --batch, --concurrency and --parcels-per-bag must be positive".into());
+    }
+    if args.batch > 1000 || args.bags_per_handover == 0 || args.bags_per_handover > 200 {
+        return Err("--batch is at most 1000 and --bags-per-handover 1 to 200".into());
+    }
+    let base: Url = args.base_url.parse()?;
+    check_loopback(&base)?;
+    let client = Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
+    let api = Api { base, client };
+    let limit = Duration::from_secs(args.max_seconds);
+
+    let started = Instant::now();
+    let setup = tokio::time::timeout(limit, set_up(&api, &args))
+        .await
+        .map_err(|_| format!("setup took longer than {}s", args.max_seconds))??;
+    println!(
+        "setup: {} bags of {} parcels in {} handovers, {:.1}s",
+        setup.bags.len(),
+        args.parcels_per_bag,
+        setup.bags.len().div_ceil(args.bags_per_handover),
+        started.elapsed().as_secs_f64()
+    );
+
+    let weight_g = i64::try_from(args.parcels_per_bag)? * 100 + 200;
+    let run_id = format!("{}", Utc::now().timestamp_millis());
+    let pickups: Vec<Value> = setup
+        .bags
+        .iter()
+        .map(|b| {
+            json!({"event_id": format!("lg-{run_id}-pu-{}", b.id), "type": "picked_up", "bag_id": b.id,
+                   "measured_weight_g": weight_g, "lat": 22.5431, "lon": 114.0579})
+        })
+        .collect();
+    let receipts: Vec<Value> = setup
+        .bags
+        .iter()
+        .map(|b| {
+            json!({"event_id": format!("lg-{run_id}-rc-{}", b.id), "type": "received", "bag_id": b.id,
+                   "parcels_found": b.parcels})
+        })
+        .collect();
+    println!(
+        "phase       events  requests  accepted  seconds  events/s  requests/s  p50_ms  p99_ms  max_ms"
+    );
+    let pu = phase(&api, &setup.courier, pickups, &args, limit).await?;
+    pu.print("picked_up");
+    let rc = phase(&api, &setup.center, receipts, &args, limit).await?;
+    rc.print("received");
+    if pu.rejected + rc.rejected > 0 || pu.failed_requests + rc.failed_requests > 0 {
+        return Err(format!(
+            "{} events refused, {} requests failed",
+            pu.rejected + rc.rejected,
+            pu.failed_requests + rc.failed_requests
+        )
+        .into());
+    }
+    Ok(())
+}
+
+struct Setup {
+    courier: String,
+    center: String,
+    bags: Vec<Bag>,
+}
+
+async fn set_up(api: &Api, args: &Args) -> Result<Setup, BoxError> {
+    let op = args.token.as_str();
+    let seller = api
+        .expect(
+            Method::POST,
+            "/v1/sellers",
+            op,
+            &json!({"name": "Loadgen Seller", "pickup_address": {"province": "440000", "city": "440300",
+                   "street": "1 Loadgen Road", "lat": 22.5431, "lon": 114.0579}}),
+            StatusCode::CREATED,
+        )
+        .await?;
+    let seller_id = str_field(&seller, "id")?;
+    let seller_token = str_field(&seller, "api_key")?;
+    // Today in China: pickup dates and the eligibility window are days in UTC+8.
+    let china = FixedOffset::east_opt(8 * 3600).ok_or("offset")?;
+    let today = Utc::now().with_timezone(&china).date_naive();
+    let days: Vec<Value> = (1..=30u64)
+        .map(|n| json!({"date": (today - Days::new(n)).to_string(), "orders": 60}))
+        .collect();
+    api.expect(
+        Method::PUT,
+        &format!("/v1/sellers/{seller_id}/order-volumes"),
+        op,
+        &json!({"days": days}),
+        StatusCode::OK,
+    )
+    .await?;
+
+    let prefix = format!("LG{}", seller_id.trim_start_matches("SL"));
+    let tracking: Vec<String> = (0..args.bags * args.parcels_per_bag)
+        .map(|i| format!("{prefix}{i:07}"))
+        .collect();
+    for chunk in tracking.chunks(1000) {
+        let parcels: Vec<Value> = chunk
+            .iter()
+            .map(|t| {
+                json!({"tracking_number": t, "order_id": format!("O-{t}"), "weight_g": 100,
+                       "length_cm": 20.0, "width_cm": 15.0, "height_cm": 10.0, "sorting_center": "SZX"})
+            })
+            .collect();
+        let body = api
+            .expect(
+                Method::POST,
+                &format!("/v1/sellers/{seller_id}/parcels"),
+                &seller_token,
+                &json!({"parcels": parcels}),
+                StatusCode::OK,
+            )
+            .await?;
+        if body["rejected"] != 0 {
+            return Err(format!("parcels rejected: {body}").into());
+        }
+    }
+
+    let mut bags = Vec::with_capacity(args.bags);
+    let per_handover = args.bags_per_handover * args.parcels_per_bag;
+    for chunk in tracking.chunks(per_handover) {
+        let declared: Vec<Value> = chunk
+            .chunks(args.parcels_per_bag)
+            .map(|p| json!({"parcels": p, "length_cm": 40.0, "width_cm": 30.0, "height_cm": 30.0}))
+            .collect();
+        let handover = api
+            .expect(
+                Method::POST,
+                &format!("/v1/sellers/{seller_id}/handovers"),
+                &seller_token,
+                &json!({"sorting_center": "SZX", "pickup_date": today.to_string(), "bags": declared}),
+                StatusCode::CREATED,
+            )
+            .await?;
+        for b in handover["bags"].as_array().ok_or("handover without bags")? {
+            bags.push(Bag {
+                id: str_field(b, "id")?,
+                parcels: b["parcels"]
+                    .as_array()
+                    .ok_or("bag without parcels")?
+                    .iter()
+                    .filter_map(|p| p.as_str().map(str::to_owned))
+                    .collect(),
+            });
+        }
+    }
+
+    let courier = api
+        .expect(
+            Method::POST,
+            "/v1/couriers",
+            op,
+            &json!({"name": "Loadgen Courier", "cities": ["440300"]}),
+            StatusCode::CREATED,
+        )
+        .await?;
+    let center = api
+        .expect(
+            Method::POST,
+            "/v1/sorting-centers/SZX/keys",
+            op,
+            &json!({}),
+            StatusCode::CREATED,
+        )
+        .await?;
+    Ok(Setup {
+        courier: str_field(&courier, "api_key")?,
+        center: str_field(&center, "api_key")?,
+        bags,
+    })
+}
+
+fn str_field(v: &Value, name: &str) -> Result<String, BoxError> {
+    v[name]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("response without {name}: {v}").into())
+}
+
+/// What one phase measured.
+struct PhaseReport {
+    events: usize,
+    requests: usize,
+    accepted: usize,
+    rejected: usize,
+    failed_requests: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl PhaseReport {
+    fn print(&self, name: &str) {
+        let secs = self.elapsed.as_secs_f64().max(1e-9);
+        let mut l = self.latencies.clone();
+        l.sort();
+        let pct = |p: f64| -> f64 {
+            if l.is_empty() {
+                return 0.0;
+            }
+            let i = ((l.len() as f64 * p).ceil() as usize).clamp(1, l.len()) - 1;
+            l[i].as_secs_f64() * 1000.0
+        };
+        println!(
+            "{name:<10} {:>7} {:>9} {:>9} {:>8.2} {:>9.0} {:>11.1} {:>7.1} {:>7.1} {:>7.1}",
+            self.events,
+            self.requests,
+            self.accepted,
+            secs,
+            self.events as f64 / secs,
+            self.requests as f64 / secs,
+            pct(0.50),
+            pct(0.99),
+            l.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
+        );
+        if self.rejected > 0 || self.failed_requests > 0 {
+            println!(
+                "{name:<10} {} events refused, {} requests failed",
+                self.rejected, self.failed_requests
+            );
+        }
+    }
+}
+
+/// Posts `events` in batches from `--concurrency` clients; each batch's events get
+/// `occurred_at` = now (UTC) when the batch is sent. Stops issuing after `limit`.
+async fn phase(
+    api: &Api,
+    token: &str,
+    events: Vec<Value>,
+    args: &Args,
+    limit: Duration,
+) -> Result<PhaseReport, BoxError> {
+    let queue: VecDeque<Vec<Value>> = events.chunks(args.batch).map(<[Value]>::to_vec).collect();
+    let queue = Arc::new(Mutex::new(queue));
+    let started = Instant::now();
+    let deadline = started + limit;
+    let mut workers = Vec::with_capacity(args.concurrency);
+    for _ in 0..args.concurrency {
+        let (api, token, queue) = (api.clone(), token.to_owned(), queue.clone());
+        workers.push(tokio::spawn(async move {
+            let mut report = PhaseReport {
+                events: 0,
+                requests: 0,
+                accepted: 0,
+                rejected: 0,
+                failed_requests: 0,
+                elapsed: Duration::ZERO,
+                latencies: Vec::new(),
+            };
+            while Instant::now() < deadline {
+                let Some(mut batch) = queue.lock().map_or(None, |mut q| q.pop_front()) else {
+                    break;
+                };
+                let now = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+                for e in &mut batch {
+                    e["occurred_at"] = Value::String(now.clone());
+                }
+                let n = batch.len();
+                let sent = Instant::now();
+                let result = api
+                    .call(Method::POST, "/v1/scans", &token, &json!({"events": batch}))
+                    .await;
+                report.latencies.push(sent.elapsed());
+                report.requests += 1;
+                report.events += n;
+                match result {
+                    Ok((StatusCode::OK, body)) => {
+                        let accepted = body["accepted"].as_u64().unwrap_or(0) as usize;
+                        report.accepted += accepted;
+                        if accepted < n && report.rejected == 0 {
+                            let first = body["results"]
+                                .as_array()
+                                .and_then(|r| r.iter().find(|x| x["accepted"] != true));
+                            eprintln!("first refused event: {}", first.unwrap_or(&Value::Null));
+                        }
+                        report.rejected += n - accepted.min(n);
+                    }
+                    Ok((status, body)) => {
+                        report.failed_requests += 1;
+                        eprintln!("POST /v1/scans: {status}: {body}");
+                    }
+                    Err(e) => {
+                        report.failed_requests += 1;
+                        eprintln!("POST /v1/scans: {e}");
+                    }
+                }
+            }
+            report
+        }));
+    }
+    let mut total = PhaseReport {
+        events: 0,
+        requests: 0,
+        accepted: 0,
+        rejected: 0,
+        failed_requests: 0,
+        elapsed: Duration::ZERO,
+        latencies: Vec::new(),
+    };
+    for w in workers {
+        let r = w.await?;
+        total.events += r.events;
+        total.requests += r.requests;
+        total.accepted += r.accepted;
+        total.rejected += r.rejected;
+        total.failed_requests += r.failed_requests;
+        total.latencies.extend(r.latencies);
+    }
+    total.elapsed = started.elapsed();
+    Ok(total)
+}
