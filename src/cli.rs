@@ -6,7 +6,6 @@ use crate::app::{AppState, Settings, serve, shutdown_signal};
 use crate::config::{PlanArgs, ServeArgs};
 use crate::domain::Clock;
 use crate::planner::{csv_input, plan};
-use crate::regions::Regions;
 use crate::store::Store;
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -58,11 +57,8 @@ pub fn run_plan(args: &PlanArgs) -> ExitCode {
         eprintln!("firstmile plan: cannot read {}: {e}", args.input.display());
         return ExitCode::from(2);
     }
-    let centers: Vec<&str> = Regions::embedded()
-        .sorting_centers()
-        .iter()
-        .map(|c| c.code.as_str())
-        .collect();
+    let codes = crate::regions::embedded_sorting_center_codes();
+    let centers: Vec<&str> = codes.iter().map(String::as_str).collect();
     let parcels = match csv_input::read_parcels(raw.as_slice(), &centers) {
         Ok(p) => p,
         Err(e) => {

@@ -7,6 +7,7 @@
 //! so a seller can fix the file; nothing is guessed or silently skipped.
 
 use super::PlanParcel;
+use super::items::FastMap;
 use std::collections::HashMap;
 use thiserror::Error;
 
@@ -90,7 +91,7 @@ pub fn read_parcels<R: std::io::Read>(
             .ok_or(CsvInputError::MissingColumn { column: name })?;
     }
     let order_col = col.get("order_id").copied();
-    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut lines: Vec<u64> = Vec::new();
     let mut out = Vec::new();
     let mut rec = csv::StringRecord::new();
     loop {
@@ -134,14 +135,7 @@ pub fn read_parcels<R: std::io::Read>(
             .and_then(|c| rec.get(c))
             .filter(|v| !v.is_empty())
             .map(str::to_string);
-        if let Some(&first_line) = seen.get(&tracking) {
-            return Err(CsvInputError::DuplicateTrackingNumber {
-                line,
-                value: tracking,
-                first_line,
-            });
-        }
-        seen.insert(tracking.clone(), line);
+        lines.push(line);
         out.push(PlanParcel {
             tracking_number: tracking,
             order_id,
@@ -151,6 +145,20 @@ pub fn read_parcels<R: std::io::Read>(
             height_cm,
             sorting_center,
         });
+    }
+    // Duplicates are found after reading, by borrowed key and a fast hash: no copy of
+    // 100,000 tracking numbers.
+    let mut seen: FastMap<&str, u64> = FastMap::default();
+    seen.reserve(out.len());
+    for (p, &line) in out.iter().zip(&lines) {
+        if let Some(&first_line) = seen.get(p.tracking_number.as_str()) {
+            return Err(CsvInputError::DuplicateTrackingNumber {
+                line,
+                value: p.tracking_number.clone(),
+                first_line,
+            });
+        }
+        seen.insert(&p.tracking_number, line);
     }
     Ok(out)
 }

@@ -169,6 +169,18 @@ pub struct Regions {
 
 static EMBEDDED: OnceLock<Regions> = OnceLock::new();
 
+/// The sorting-center codes of the embedded data, read without parsing the boundaries
+/// (for the offline planner, which needs nothing else).
+pub fn embedded_sorting_center_codes() -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct Code {
+        code: String,
+    }
+    serde_json::from_str::<Vec<Code>>(Sources::embedded().sorting_centers_json)
+        .map(|v| v.into_iter().map(|c| c.code).collect())
+        .unwrap_or_default()
+}
+
 impl Regions {
     /// The data embedded in the binary, parsed on first use (tens of milliseconds).
     pub fn embedded() -> &'static Regions {

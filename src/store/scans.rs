@@ -1,20 +1,22 @@
 //! Scan events from couriers (pickup, pickup failure) and sorting centers (intake),
 //! and the backdated first scan (SPEC rule 7).
 //!
-//! A batch is one transaction; each event runs inside its own savepoint, so a refused
-//! event leaves nothing half-written while the others still apply. An event is keyed
-//! by (poster, `event_id`) and its row is inserted before its effects: a repeat, even
-//! one racing on another server, finds the row and gets the first result again.
-//! At intake, the registered parcels found in the bag get their first scan set to the
-//! bag's pickup time in one `UPDATE`; the rest of the bag is marked missing in another.
+//! A batch is one transaction. Events posted before are found with one query and
+//! acknowledged again; the batch's new events are stored with their results in one
+//! multi-row insert at the end, which also detects a repeat racing on another server
+//! (the batch then rolls back and runs again). On PostgreSQL each event runs inside a
+//! savepoint, so a refused event leaves nothing half-written; on SQLite, the single
+//! writer, refusals are decided before any write and need none.
+//! At intake one `UPDATE` marks the bag's parcels received or missing and sets the
+//! found ones' first scan to the bag's pickup time.
 
 use super::handovers::insert_event;
-use super::{Store, StoreResult, placeholders, values_rows};
+use super::{Store, StoreError, StoreResult, placeholders, values_rows};
 use crate::domain::status::PICKUP_FAILURE_REASONS;
 use crate::domain::{BagLimits, Principal, Role};
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, Row, Transaction};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// What a scan reports.
 #[derive(Clone, Debug, PartialEq)]
@@ -106,90 +108,154 @@ impl Store {
                 .collect(),
             _ => HashSet::new(),
         };
+        // A repeat racing its first posting on another server makes the final insert
+        // of the event rows conflict: the batch then rolls back and runs again, and
+        // finds the first posting stored (PostgreSQL; SQLite has a single writer).
+        for _ in 0..3 {
+            if let Some(results) = self
+                .try_apply_scans(poster, &courier_cities, events, limits, now_ms)
+                .await?
+            {
+                return Ok(results);
+            }
+        }
+        Err(StoreError::Conflict(
+            "scan_conflict",
+            "these events are being posted by another request at the same time; retry".into(),
+        ))
+    }
+
+    /// One attempt at a batch; `None` when another request stored one of its events
+    /// meanwhile (nothing of this attempt is kept).
+    async fn try_apply_scans(
+        &self,
+        poster: &Principal,
+        courier_cities: &HashSet<String>,
+        events: &[ScanEvent],
+        limits: &BagLimits,
+        now_ms: i64,
+    ) -> StoreResult<Option<Vec<ScanResult>>> {
         let poster_key = poster.key();
         let mut tx = self.begin_write().await?;
-        let mut results = Vec::with_capacity(events.len());
+        let stored = stored_results(&mut tx, &poster_key, events).await?;
+        let mut results: Vec<ScanResult> = Vec::with_capacity(events.len());
+        let mut first_of: HashMap<&str, usize> = HashMap::new();
+        let mut fresh: Vec<usize> = Vec::new();
         for event in events {
-            let fresh = sqlx::query(
-                "INSERT INTO scan_event (principal_id, event_id, event_type, bag_id, occurred_at_ms, recorded_at_ms,
-                                         accepted, result_code, result_json)
-                 VALUES ($1, $2, $3, $4, $5, $6, 0, '', '') ON CONFLICT (principal_id, event_id) DO NOTHING",
-            )
-            .bind(&poster_key)
-            .bind(&event.event_id)
-            .bind(event.kind.as_str())
-            .bind(&event.bag_id)
-            .bind(event.occurred_at_ms)
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?;
-            if fresh.rows_affected() == 0 {
-                results.push(replay(&mut tx, &poster_key, &event.event_id).await?);
+            if let Some(json) = stored.get(&event.event_id) {
+                results.push(replayed(json, &event.event_id));
                 continue;
             }
-            let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
-            let outcome = apply_one(
-                &mut savepoint,
-                poster,
-                &courier_cities,
-                event,
-                limits,
-                now_ms,
-            )
-            .await?;
-            let result = match outcome {
-                Ok(result) => {
-                    savepoint.commit().await?;
-                    result
+            if let Some(&i) = first_of.get(event.event_id.as_str()) {
+                let mut again = results[i].clone();
+                again.duplicate = true;
+                results.push(again);
+                continue;
+            }
+            let result = match self.backend {
+                // On SQLite the batch is the only writer and every refusal is decided
+                // on facts read in this transaction before anything is written, so no
+                // refusal follows a write and no savepoint is needed.
+                super::Backend::Sqlite => {
+                    apply_one(&mut tx, poster, courier_cities, event, limits, now_ms).await?
                 }
-                Err(Refusal(code, message)) => {
-                    savepoint.rollback().await?;
-                    ScanResult {
-                        event_id: event.event_id.clone(),
-                        code: code.into(),
-                        message: Some(message),
-                        ..ScanResult::default()
+                // On PostgreSQL a concurrent transaction may change a row between the
+                // read and the guarded UPDATE: a savepoint undoes a refused event.
+                super::Backend::Postgres => {
+                    let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
+                    let outcome = apply_one(
+                        &mut savepoint,
+                        poster,
+                        courier_cities,
+                        event,
+                        limits,
+                        now_ms,
+                    )
+                    .await?;
+                    match outcome {
+                        Ok(_) => savepoint.commit().await?,
+                        Err(_) => savepoint.rollback().await?,
                     }
+                    outcome
                 }
             };
-            sqlx::query(
-                "UPDATE scan_event SET accepted = $3, result_code = $4, result_json = $5
-                 WHERE principal_id = $1 AND event_id = $2",
-            )
-            .bind(&poster_key)
-            .bind(&event.event_id)
-            .bind(i64::from(result.accepted))
-            .bind(&result.code)
-            .bind(serde_json::to_string(&result).unwrap_or_default())
-            .execute(&mut *tx)
-            .await?;
+            let result = result.unwrap_or_else(|Refusal(code, message)| ScanResult {
+                event_id: event.event_id.clone(),
+                code: code.into(),
+                message: Some(message),
+                ..ScanResult::default()
+            });
+            first_of.insert(&event.event_id, results.len());
+            fresh.push(results.len());
             results.push(result);
         }
+        let columns = 9;
+        let mut inserted = 0;
+        for chunk in fresh.chunks(super::rows_per_statement(self.backend, columns)) {
+            let sql = format!(
+                "INSERT INTO scan_event (principal_id, event_id, event_type, bag_id, occurred_at_ms, recorded_at_ms,
+                                         accepted, result_code, result_json)
+                 VALUES {} ON CONFLICT (principal_id, event_id) DO NOTHING",
+                values_rows(chunk.len(), columns)
+            );
+            let mut query = sqlx::query(&sql);
+            for &i in chunk {
+                let (event, result) = (&events[i], &results[i]);
+                query = query
+                    .bind(&poster_key)
+                    .bind(&event.event_id)
+                    .bind(event.kind.as_str())
+                    .bind(&event.bag_id)
+                    .bind(event.occurred_at_ms)
+                    .bind(now_ms)
+                    .bind(i64::from(result.accepted))
+                    .bind(&result.code)
+                    .bind(serde_json::to_string(result).unwrap_or_default());
+            }
+            inserted += query.execute(&mut *tx).await?.rows_affected();
+        }
+        if inserted != fresh.len() as u64 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
         tx.commit().await?;
-        Ok(results)
+        Ok(Some(results))
     }
 }
 
-async fn replay(
+/// The stored results of the batch's events that were posted before.
+async fn stored_results(
     tx: &mut Transaction<'_, Any>,
     poster_key: &str,
-    event_id: &str,
-) -> StoreResult<ScanResult> {
-    let row =
-        sqlx::query("SELECT result_json FROM scan_event WHERE principal_id = $1 AND event_id = $2")
-            .bind(poster_key)
-            .bind(event_id)
-            .fetch_one(&mut **tx)
-            .await?;
-    let json: String = row.try_get("result_json")?;
-    let mut result: ScanResult = serde_json::from_str(&json).unwrap_or_else(|_| ScanResult {
+    events: &[ScanEvent],
+) -> StoreResult<HashMap<String, String>> {
+    let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+    let mut stored = HashMap::new();
+    for chunk in ids.chunks(super::rows_per_statement(super::backend_of(tx), 1)) {
+        let sql = format!(
+            "SELECT event_id, result_json FROM scan_event WHERE principal_id = $1 AND event_id IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut query = sqlx::query(&sql).bind(poster_key);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            stored.insert(row.try_get("event_id")?, row.try_get("result_json")?);
+        }
+    }
+    Ok(stored)
+}
+
+/// A stored result, acknowledged again.
+fn replayed(json: &str, event_id: &str) -> ScanResult {
+    let mut result: ScanResult = serde_json::from_str(json).unwrap_or_else(|_| ScanResult {
         event_id: event_id.to_owned(),
         code: "event_id_reused".into(),
-        message: Some("this event id was used earlier in the same batch".into()),
         ..ScanResult::default()
     });
     result.duplicate = true;
-    Ok(result)
+    result
 }
 
 async fn apply_one(
@@ -455,11 +521,22 @@ async fn received(
             format!("bag {} was already received", event.bag_id),
         )));
     }
-    // Lock order handover -> bag -> parcels, as everywhere else.
+    // One statement takes the handover row first (lock order handover -> bag ->
+    // parcels, as everywhere else) and sets its status after this intake: `received`
+    // once no other bag is still out; else, a bag that left the seller with no pickup
+    // reported makes it `picked_up`, so it can no longer be cancelled or failed.
     let locked = sqlx::query(
-        "UPDATE handover SET status = status WHERE handover_id = $1 AND status <> 'cancelled'",
+        "UPDATE handover SET
+           status = CASE
+             WHEN (SELECT COUNT(*) FROM bag WHERE handover_id = $1 AND bag_id <> $2
+                     AND status IN ('open', 'picked_up')) = 0 THEN 'received'
+             WHEN status IN ('booked', 'pickup_failed') THEN 'picked_up'
+             ELSE status END,
+           failure_reason = CASE WHEN status IN ('booked', 'pickup_failed') THEN NULL ELSE failure_reason END
+         WHERE handover_id = $1 AND status <> 'cancelled'",
     )
     .bind(&bag.handover_id)
+    .bind(&event.bag_id)
     .execute(&mut **tx)
     .await?;
     if locked.rows_affected() == 0 {
@@ -484,17 +561,6 @@ async fn received(
             "already_received",
             format!("bag {} was already received", event.bag_id),
         )));
-    }
-    if !pickup_reported {
-        // The bag has left the seller though no pickup was reported: its handover can
-        // no longer be cancelled (which would free this bag's parcels) or failed.
-        sqlx::query(
-            "UPDATE handover SET status = 'picked_up', failure_reason = NULL
-             WHERE handover_id = $1 AND status IN ('booked', 'pickup_failed')",
-        )
-        .bind(&bag.handover_id)
-        .execute(&mut **tx)
-        .await?;
     }
     let registered: HashSet<String> =
         sqlx::query("SELECT tracking_number FROM parcel WHERE bag_id = $1")
@@ -537,28 +603,36 @@ async fn received(
         Some(at) => (at, "bag_pickup"),
         None => (event.occurred_at_ms, "intake"),
     };
-    let backdated = sqlx::query(
-        "UPDATE parcel SET first_scan_at_ms = $2, first_scan_basis = $3, first_scan_recorded_at_ms = $4,
-                           intake_status = 'received'
-         WHERE bag_id = $1 AND first_scan_at_ms IS NULL
-           AND tracking_number IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)",
+    // One statement: found parcels are received, with the bag's pickup as first scan
+    // (unless they have one already); the rest of the bag is missing.
+    sqlx::query(
+        "UPDATE parcel SET
+           intake_status = CASE WHEN tracking_number IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)
+                           THEN 'received' ELSE 'missing' END,
+           first_scan_basis = CASE WHEN first_scan_at_ms IS NULL
+                                AND tracking_number IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)
+                              THEN $3 ELSE first_scan_basis END,
+           first_scan_recorded_at_ms = CASE WHEN first_scan_at_ms IS NULL
+                                AND tracking_number IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)
+                              THEN $4 ELSE first_scan_recorded_at_ms END,
+           first_scan_at_ms = CASE WHEN first_scan_at_ms IS NULL
+                                AND tracking_number IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)
+                              THEN $2 ELSE first_scan_at_ms END
+         WHERE bag_id = $1",
     )
     .bind(&event.bag_id)
     .bind(basis_at)
     .bind(basis)
     .bind(now_ms)
     .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    let missing: Vec<String> = sqlx::query(
-        "UPDATE parcel SET intake_status = 'missing' WHERE bag_id = $1 AND intake_status IS NULL RETURNING tracking_number",
-    )
-    .bind(&event.bag_id)
-    .fetch_all(&mut **tx)
-    .await?
-    .into_iter()
-    .map(|r| r.try_get("tracking_number"))
-    .collect::<Result<_, _>>()?;
+    .await?;
+    let found_set: HashSet<&str> = found.iter().map(|t| t.as_str()).collect();
+    let missing: Vec<String> = registered
+        .iter()
+        .filter(|t| !found_set.contains(t.as_str()))
+        .cloned()
+        .collect();
+    let backdated = (registered.len() - missing.len()) as u64;
     let mut unregistered_known = 0;
     if !unregistered.is_empty() {
         // Parcels registered with firstmile but not in this bag: first scan at intake.
@@ -574,13 +648,6 @@ async fn received(
         }
         unregistered_known = query.execute(&mut **tx).await?.rows_affected();
     }
-    sqlx::query(
-        "UPDATE handover SET status = 'received'
-         WHERE handover_id = $1 AND (SELECT COUNT(*) FROM bag WHERE handover_id = $1 AND status IN ('open', 'picked_up')) = 0",
-    )
-    .bind(&bag.handover_id)
-    .execute(&mut **tx)
-    .await?;
     let detail = format!(
         "bag {}: {} found, {} missing, {} unregistered{}",
         event.bag_id,

@@ -373,6 +373,24 @@ async fn a_repeated_scan_is_accepted_once_and_acknowledged_again(app: TestApp) {
     assert_eq!(again["accepted"], true);
     assert_eq!(again["duplicate"], true);
     assert_eq!(again["code"], first["code"]);
+    // Twice in one batch: applied once, acknowledged twice.
+    let second = app.register_many(&seller, "REQ", 1, 500).await;
+    let other = app.book(&seller, &second).await;
+    let event = json!({"event_id": "scan-2", "type": "picked_up", "bag_id": bag_id(&other),
+                       "occurred_at": app.now(), "measured_weight_g": 600});
+    let (status, body) = app
+        .post(
+            "/v1/scans",
+            &courier,
+            json!({"events": [event.clone(), event]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["results"][0]["accepted"], true);
+    assert_eq!(body["results"][0]["duplicate"], false);
+    assert_eq!(body["results"][1]["accepted"], true);
+    assert_eq!(body["results"][1]["duplicate"], true);
+    assert_eq!(body["accepted"], 2);
 }
 
 async fn a_replayed_idempotency_key_returns_the_first_response(app: TestApp) {
