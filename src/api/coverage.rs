@@ -3,30 +3,29 @@
 //! check reads the stored coverage. Addresses are resolved here, by GB/T 2260 code or
 //! Chinese name, against the embedded region data; coordinates are GCJ-02.
 
+pub(crate) use super::address::{AddressInput, check_coordinates, resolve_address, resolve_area};
 use super::error::ApiError;
-use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
+use super::extract::{ApiQuery, Auth};
 use crate::app::AppState;
-use crate::domain::Role;
 use crate::domain::time::parse_date;
-use crate::regions::{CityLookupError, RegionLevel, Regions, ServiceArea};
-use crate::store::{Address, CoverageRecord, SortingCenterRecord, Store, StoreResult};
+use crate::regions::{RegionLevel, Regions, ServiceArea};
+use crate::store::{CoverageRecord, SortingCenterRecord, Store, StoreResult};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use validator::Validate;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(check))
         .routes(routes!(list_regions))
         .routes(routes!(list_sorting_centers))
-        .routes(routes!(put_city_coverage))
-        .routes(routes!(put_province_coverage))
+        .routes(routes!(super::coverage_edits::put_city_coverage))
+        .routes(routes!(super::coverage_edits::put_province_coverage))
 }
 
 /// Seeds sorting centers and the announced coverage from the embedded `data/`.
@@ -62,100 +61,6 @@ pub async fn seed_reference_data(store: &Store, now_ms: i64) -> StoreResult<()> 
         })
         .collect();
     store.seed_reference_data(&centers, &coverage).await
-}
-
-/// An address as a client sends it.
-#[derive(Debug, Clone, Deserialize, Serialize, Validate, ToSchema)]
-pub struct AddressInput {
-    /// GB/T 2260 code (`440000`) or Chinese name (`广东省`).
-    #[validate(length(min = 1, max = 50))]
-    pub province: String,
-    /// GB/T 2260 code (`440300`) or Chinese name (`深圳市`).
-    #[validate(length(min = 1, max = 50))]
-    pub city: String,
-    #[validate(length(max = 100))]
-    pub district: Option<String>,
-    #[validate(length(min = 1, max = 300))]
-    pub street: String,
-    /// GCJ-02 latitude.
-    pub lat: f64,
-    /// GCJ-02 longitude.
-    pub lon: f64,
-}
-
-/// Resolves province and city (code or name) and checks the coordinates.
-pub(crate) fn resolve_address(input: &AddressInput, prefix: &str) -> Result<Address, ApiError> {
-    let (province, city) = resolve_area(&input.province, &input.city, prefix)?;
-    check_coordinates(input.lat, input.lon, prefix)?;
-    Ok(Address {
-        province_code: province,
-        city_code: city,
-        district: input.district.clone(),
-        street: input.street.trim().to_owned(),
-        lat: input.lat,
-        lon: input.lon,
-    })
-}
-
-/// Province and city codes for a province and city given by code or name.
-pub(crate) fn resolve_area(
-    province: &str,
-    city: &str,
-    prefix: &str,
-) -> Result<(String, String), ApiError> {
-    let regions = Regions::embedded();
-    let field = |name: &str| {
-        if prefix.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{prefix}.{name}")
-        }
-    };
-    let p = regions.province(province).ok_or_else(|| {
-        ApiError::invalid_field(
-            &field("province"),
-            "unknown_province",
-            format!("no province {province:?}"),
-        )
-    })?;
-    let c = regions
-        .city_in_province(&p.code, city)
-        .map_err(|e| match e {
-            CityLookupError::Unknown(_) => {
-                ApiError::invalid_field(&field("city"), "unknown_city", format!("no city {city:?}"))
-            }
-            CityLookupError::NotInProvince { city_code, .. } => ApiError::invalid_field(
-                &field("city"),
-                "city_not_in_province",
-                format!("city {city_code} is not in province {}", p.code),
-            ),
-        })?;
-    Ok((p.code.clone(), c.code.clone()))
-}
-
-pub(crate) fn check_coordinates(lat: f64, lon: f64, prefix: &str) -> Result<(), ApiError> {
-    let field = |name: &str| {
-        if prefix.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{prefix}.{name}")
-        }
-    };
-    if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
-        return Err(ApiError::invalid_field(
-            &field("lat"),
-            "invalid_coordinates",
-            "latitude is from -90 to 90",
-        ));
-    }
-    if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
-        return Err(ApiError::invalid_field(
-            &field("lon"),
-            "invalid_coordinates",
-            "longitude is from -180 to 180",
-        ));
-    }
-    Ok(())
 }
 
 /// The answer of a coverage check.
@@ -472,113 +377,4 @@ pub async fn list_sorting_centers(
             })
             .collect(),
     ))
-}
-
-#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
-pub struct PutCoverageRequest {
-    pub covered: bool,
-    /// `YYYY-MM-DD`; required when covered.
-    pub launch_date: Option<String>,
-    /// Announced as coming, without a date (default: unchanged).
-    pub announced: Option<bool>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CoverageAreaResponse {
-    pub code: String,
-    pub level: String,
-    pub covered: bool,
-    pub launch_date: Option<String>,
-    pub announced: bool,
-    pub updated_by: String,
-}
-
-async fn put_coverage(
-    state: &AppState,
-    auth: &Auth,
-    level: &str,
-    code: &str,
-    body: PutCoverageRequest,
-) -> Result<Json<CoverageAreaResponse>, ApiError> {
-    auth.require(&[Role::Operator], "edit coverage")?;
-    let regions = Regions::embedded();
-    let known = match level {
-        "city" => regions.city(code).is_some_and(|c| c.code == code),
-        _ => regions.province(code).is_some_and(|p| p.code == code),
-    };
-    if !known {
-        return Err(ApiError::not_found(
-            "region_not_found",
-            format!("no {level} with code {code}"),
-        ));
-    }
-    let launch_date = match body.launch_date.as_deref() {
-        Some(raw) => Some(
-            parse_date(raw)
-                .ok_or_else(|| {
-                    ApiError::invalid_field("launch_date", "invalid_date", "use YYYY-MM-DD")
-                })?
-                .to_string(),
-        ),
-        None if body.covered => {
-            return Err(ApiError::invalid_field(
-                "launch_date",
-                "required",
-                "a covered area needs a launch date",
-            ));
-        }
-        None => None,
-    };
-    let record = CoverageRecord {
-        code: code.to_owned(),
-        level: level.to_owned(),
-        covered: body.covered,
-        launch_date,
-        announced: match body.announced {
-            Some(a) => a,
-            None => state
-                .store
-                .get_coverage(&[code])
-                .await?
-                .first()
-                .is_some_and(|r| r.announced),
-        },
-        updated_at_ms: state.clock.now_ms(),
-        updated_by: auth.0.key(),
-    };
-    state.store.put_coverage(&record).await?;
-    Ok(Json(CoverageAreaResponse {
-        code: record.code,
-        level: record.level,
-        covered: record.covered,
-        launch_date: record.launch_date,
-        announced: record.announced,
-        updated_by: record.updated_by,
-    }))
-}
-
-/// Set a city's coverage and launch date (operator).
-#[utoipa::path(put, path = "/v1/coverage/cities/{city_code}", tag = "operator", request_body = PutCoverageRequest,
-    responses((status = 200, body = CoverageAreaResponse), (status = 403, body = super::error::Problem),
-              (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
-pub async fn put_city_coverage(
-    State(state): State<AppState>,
-    Caller(auth): Caller<{ roles::OPERATOR }>,
-    Path(city_code): Path<String>,
-    ApiJson(body): ApiJson<PutCoverageRequest>,
-) -> Result<Json<CoverageAreaResponse>, ApiError> {
-    put_coverage(&state, &auth, "city", &city_code, body).await
-}
-
-/// Set a province's coverage and launch date (operator).
-#[utoipa::path(put, path = "/v1/coverage/provinces/{province_code}", tag = "operator", request_body = PutCoverageRequest,
-    responses((status = 200, body = CoverageAreaResponse), (status = 403, body = super::error::Problem),
-              (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
-pub async fn put_province_coverage(
-    State(state): State<AppState>,
-    Caller(auth): Caller<{ roles::OPERATOR }>,
-    Path(province_code): Path<String>,
-    ApiJson(body): ApiJson<PutCoverageRequest>,
-) -> Result<Json<CoverageAreaResponse>, ApiError> {
-    put_coverage(&state, &auth, "province", &province_code, body).await
 }

@@ -2,7 +2,9 @@
 //! routes are collected with `utoipa-axum`, so the OpenAPI 3.1 document served at
 //! `/openapi.json` is generated from the same code that serves the requests.
 
+pub mod address;
 pub mod coverage;
+pub mod coverage_edits;
 pub mod error;
 pub mod extract;
 pub mod handovers;

@@ -18,6 +18,7 @@ mod claims;
 mod coverage;
 mod handovers;
 mod idempotency;
+mod intake;
 mod keys;
 mod parcels;
 mod partners;

@@ -1,0 +1,194 @@
+//! Intake at the sorting center (SPEC rule 7): the bag is received, the parcels found
+//! in it are recorded, and in one `UPDATE` the bag's registered parcels become
+//! received (first scan backdated to the bag's pickup) or missing. A parcel found but
+//! not registered in the bag is accepted with the intake time as its first scan; a bag
+//! received with no pickup reported gets the intake time for all, and is marked.
+
+use super::handovers::insert_event;
+use super::scans::{BagFacts, EventOutcome, Refusal, ScanEvent, ScanResult, accepted};
+use super::{placeholders, values_rows};
+use crate::domain::Principal;
+use crate::store::StoreResult;
+use sqlx::{Any, Row, Transaction};
+use std::collections::HashSet;
+
+pub(super) async fn received(
+    tx: &mut Transaction<'_, Any>,
+    center: &Principal,
+    event: &ScanEvent,
+    bag: &BagFacts,
+    parcels_found: &[String],
+    now_ms: i64,
+) -> StoreResult<EventOutcome> {
+    if center.id != bag.sorting_center {
+        return Ok(Err(Refusal(
+            "wrong_sorting_center",
+            format!(
+                "bag {} is bound for {}, not {}",
+                event.bag_id, bag.sorting_center, center.id
+            ),
+        )));
+    }
+    if bag.bag_status == "received" {
+        return Ok(Err(Refusal(
+            "already_received",
+            format!("bag {} was already received", event.bag_id),
+        )));
+    }
+    // One statement takes the handover row first (lock order handover -> bag ->
+    // parcels, as everywhere else) and sets its status after this intake: `received`
+    // once no other bag is still out; else, a bag that left the seller with no pickup
+    // reported makes it `picked_up`, so it can no longer be cancelled or failed.
+    let locked = sqlx::query(
+        "UPDATE handover SET
+           status = CASE
+             WHEN (SELECT COUNT(*) FROM bag WHERE handover_id = $1 AND bag_id <> $2
+                     AND status IN ('open', 'picked_up')) = 0 THEN 'received'
+             WHEN status IN ('booked', 'pickup_failed') THEN 'picked_up'
+             ELSE status END,
+           failure_reason = CASE WHEN status IN ('booked', 'pickup_failed') THEN NULL ELSE failure_reason END
+         WHERE handover_id = $1 AND status <> 'cancelled'",
+    )
+    .bind(&bag.handover_id)
+    .bind(&event.bag_id)
+    .execute(&mut **tx)
+    .await?;
+    if locked.rows_affected() == 0 {
+        return Ok(Err(Refusal(
+            "handover_cancelled",
+            "the handover was cancelled".into(),
+        )));
+    }
+    let pickup_reported = bag.picked_up_at_ms.is_some();
+    let done = sqlx::query(
+        "UPDATE bag SET status = 'received', received_at_ms = $2, received_recorded_at_ms = $3, pickup_not_reported = $4
+         WHERE bag_id = $1 AND status IN ('open', 'picked_up')",
+    )
+    .bind(&event.bag_id)
+    .bind(event.occurred_at_ms)
+    .bind(now_ms)
+    .bind(i64::from(!pickup_reported))
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(Err(Refusal(
+            "already_received",
+            format!("bag {} was already received", event.bag_id),
+        )));
+    }
+    let registered: HashSet<String> =
+        sqlx::query("SELECT tracking_number FROM parcel WHERE bag_id = $1")
+            .bind(&event.bag_id)
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .map(|r| r.try_get("tracking_number"))
+            .collect::<Result<_, _>>()?;
+    let mut found: Vec<&String> = parcels_found.iter().collect();
+    found.sort();
+    found.dedup();
+    let unregistered: Vec<String> = found
+        .iter()
+        .filter(|t| !registered.contains(**t))
+        .map(|t| (*t).clone())
+        .collect();
+    let rows_per_insert = super::rows_per_statement(super::backend_of(tx), 6);
+    for chunk in found.chunks(rows_per_insert) {
+        let sql = format!(
+            "INSERT INTO intake_parcel (bag_id, tracking_number, registered, sorting_center, received_at_ms, recorded_at_ms)
+             VALUES {} ON CONFLICT (bag_id, tracking_number) DO NOTHING",
+            values_rows(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(&sql);
+        for t in chunk {
+            query = query
+                .bind(&event.bag_id)
+                .bind(*t)
+                .bind(i64::from(registered.contains(*t)))
+                .bind(&bag.sorting_center)
+                .bind(event.occurred_at_ms)
+                .bind(now_ms);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    // SPEC rule 7: registered parcels found get the bag's pickup time as first scan;
+    // with no pickup reported, the intake time is the first scan.
+    let (basis_at, basis) = match bag.picked_up_at_ms {
+        Some(at) => (at, "bag_pickup"),
+        None => (event.occurred_at_ms, "intake"),
+    };
+    // One statement: found parcels are received, with the bag's pickup as first scan
+    // (unless they have one already); the rest of the bag is missing.
+    sqlx::query(
+        "UPDATE parcel SET
+           intake_status = CASE WHEN tracking_number IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)
+                           THEN 'received' ELSE 'missing' END,
+           first_scan_basis = CASE WHEN first_scan_at_ms IS NULL
+                                AND tracking_number IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)
+                              THEN $3 ELSE first_scan_basis END,
+           first_scan_recorded_at_ms = CASE WHEN first_scan_at_ms IS NULL
+                                AND tracking_number IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)
+                              THEN $4 ELSE first_scan_recorded_at_ms END,
+           first_scan_at_ms = CASE WHEN first_scan_at_ms IS NULL
+                                AND tracking_number IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)
+                              THEN $2 ELSE first_scan_at_ms END
+         WHERE bag_id = $1",
+    )
+    .bind(&event.bag_id)
+    .bind(basis_at)
+    .bind(basis)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    let found_set: HashSet<&str> = found.iter().map(|t| t.as_str()).collect();
+    let missing: Vec<String> = registered
+        .iter()
+        .filter(|t| !found_set.contains(t.as_str()))
+        .cloned()
+        .collect();
+    let backdated = (registered.len() - missing.len()) as u64;
+    let mut unregistered_known = 0;
+    if !unregistered.is_empty() {
+        // Parcels registered with firstmile but not in this bag: first scan at intake.
+        let sql = format!(
+            "UPDATE parcel SET first_scan_at_ms = $1, first_scan_basis = 'intake', first_scan_recorded_at_ms = $2,
+                               intake_status = 'received'
+             WHERE first_scan_at_ms IS NULL AND tracking_number IN ({})",
+            placeholders(3, unregistered.len())
+        );
+        let mut query = sqlx::query(&sql).bind(event.occurred_at_ms).bind(now_ms);
+        for t in &unregistered {
+            query = query.bind(t);
+        }
+        unregistered_known = query.execute(&mut **tx).await?.rows_affected();
+    }
+    let detail = format!(
+        "bag {}: {} found, {} missing, {} unregistered{}",
+        event.bag_id,
+        found.len(),
+        missing.len(),
+        unregistered.len(),
+        if pickup_reported {
+            ""
+        } else {
+            ", pickup not reported"
+        }
+    );
+    insert_event(
+        tx,
+        &bag.handover_id,
+        center,
+        "received",
+        Some(&detail),
+        now_ms,
+    )
+    .await?;
+    let mut missing = missing;
+    missing.sort();
+    Ok(Ok(ScanResult {
+        missing,
+        unregistered,
+        first_scans_set: Some(backdated + unregistered_known),
+        ..accepted(event, "received")
+    }))
+}
