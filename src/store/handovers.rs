@@ -1,10 +1,9 @@
-//! Handovers and their bags: booking, reading, cancelling, rescheduling.
+//! Handovers and their bags: booking and reading (state changes are in
+//! `handover_states.rs`, scans in `scans.rs`).
 //!
 //! Booking is one transaction: the handover, its bags (one multi-row INSERT) and one
 //! guarded `UPDATE parcel SET bag_id = ... WHERE bag_id IS NULL` per bag whose row
 //! count must match, so two bookings racing for a parcel cannot both take it.
-//! Cancellation is `UPDATE handover ... WHERE status IN ('booked', 'pickup_failed')`:
-//! a pickup report takes the same row first or finds it cancelled (SPEC rule 6).
 
 use super::{Store, StoreError, StoreResult, placeholders, values_rows};
 use crate::domain::status::{bag, handover};
@@ -360,112 +359,10 @@ impl Store {
             })
             .collect())
     }
-
-    /// Cancels a handover until the courier reports the pickup; afterwards 409
-    /// `already_picked_up`. Its bags are cancelled and their parcels freed.
-    pub async fn cancel_handover(
-        &self,
-        seller_id: &str,
-        handover_id: &str,
-        actor: &Principal,
-        now_ms: i64,
-    ) -> StoreResult<HandoverView> {
-        let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
-            "UPDATE handover SET status = 'cancelled', cancelled_at_ms = $3
-             WHERE handover_id = $1 AND seller_id = $2 AND status IN ('booked', 'pickup_failed')",
-        )
-        .bind(handover_id)
-        .bind(seller_id)
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            let status = current_status(&mut tx, seller_id, handover_id).await?;
-            if status != handover::CANCELLED {
-                return Err(StoreError::Conflict(
-                    "already_picked_up",
-                    format!(
-                        "handover {handover_id} is {status}: the courier has reported the pickup"
-                    ),
-                ));
-            }
-        } else {
-            sqlx::query("UPDATE parcel SET bag_id = NULL WHERE bag_id IN (SELECT bag_id FROM bag WHERE handover_id = $1)")
-                .bind(handover_id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "UPDATE bag SET status = 'cancelled' WHERE handover_id = $1 AND status = 'open'",
-            )
-            .bind(handover_id)
-            .execute(&mut *tx)
-            .await?;
-            insert_event(&mut tx, handover_id, actor, "cancelled", None, now_ms).await?;
-        }
-        tx.commit().await?;
-        self.get_handover(seller_id, handover_id).await
-    }
-
-    /// Moves a booked or failed handover to a new pickup date (back to `booked`).
-    pub async fn reschedule_handover(
-        &self,
-        seller_id: &str,
-        handover_id: &str,
-        pickup_date: &str,
-        actor: &Principal,
-        now_ms: i64,
-    ) -> StoreResult<HandoverView> {
-        let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
-            "UPDATE handover SET status = 'booked', pickup_date = $3, failure_reason = NULL
-             WHERE handover_id = $1 AND seller_id = $2 AND status IN ('booked', 'pickup_failed')",
-        )
-        .bind(handover_id)
-        .bind(seller_id)
-        .bind(pickup_date)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            let status = current_status(&mut tx, seller_id, handover_id).await?;
-            return Err(StoreError::Conflict(
-                "handover_not_reschedulable",
-                format!(
-                    "handover {handover_id} is {status}; only a booked or failed pickup can be rescheduled"
-                ),
-            ));
-        }
-        let detail = format!("pickup date {pickup_date}");
-        insert_event(
-            &mut tx,
-            handover_id,
-            actor,
-            "rescheduled",
-            Some(&detail),
-            now_ms,
-        )
-        .await?;
-        tx.commit().await?;
-        self.get_handover(seller_id, handover_id).await
-    }
 }
 
-fn not_found(handover_id: &str) -> StoreError {
+pub(crate) fn not_found(handover_id: &str) -> StoreError {
     StoreError::NotFound("handover_not_found", format!("no handover {handover_id}"))
-}
-
-async fn current_status(
-    tx: &mut Transaction<'_, Any>,
-    seller_id: &str,
-    handover_id: &str,
-) -> StoreResult<String> {
-    let row = sqlx::query("SELECT status FROM handover WHERE handover_id = $1 AND seller_id = $2")
-        .bind(handover_id)
-        .bind(seller_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or_else(|| not_found(handover_id))?;
-    Ok(row.try_get("status")?)
 }
 
 static EVENT_SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -609,33 +506,4 @@ fn encode_cursor(created_at_ms: i64, handover_id: &str) -> String {
 fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
     let (ms, id) = cursor.split_once('.')?;
     Some((ms.parse().ok()?, id.to_owned()))
-}
-
-impl Store {
-    /// Booked handovers to pick up on `date` in the given cities, with their bags.
-    pub async fn list_pickups(
-        &self,
-        date: &str,
-        city_codes: &[String],
-    ) -> StoreResult<Vec<HandoverView>> {
-        if city_codes.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT * FROM handover WHERE pickup_date = $1 AND status IN ('booked', 'picked_up')
-               AND city_code IN ({}) ORDER BY handover_id",
-            placeholders(2, city_codes.len())
-        );
-        let mut query = sqlx::query(&sql).bind(date);
-        for c in city_codes {
-            query = query.bind(c);
-        }
-        let records = query
-            .fetch_all(&self.reader)
-            .await?
-            .into_iter()
-            .map(HandoverRecord::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        self.attach_bags(records).await
-    }
 }

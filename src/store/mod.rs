@@ -16,6 +16,7 @@
 mod bags;
 mod claims;
 mod coverage;
+mod handover_states;
 mod handovers;
 mod idempotency;
 mod intake;

@@ -1,7 +1,8 @@
 //! The people and programs around a seller: ISV apps and the grants sellers give them,
 //! courier accounts and the cities they serve, sorting-center keys.
 
-use super::{Store, StoreError, StoreResult, hash_token};
+use super::handovers::{HandoverRecord, HandoverView};
+use super::{Store, StoreError, StoreResult, hash_token, placeholders};
 use sqlx::Row;
 
 impl Store {
@@ -169,5 +170,34 @@ impl Store {
         .execute(&self.writer)
         .await?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// Booked handovers to pick up on `date` in the given cities, with their bags.
+    pub async fn list_pickups(
+        &self,
+        date: &str,
+        city_codes: &[String],
+    ) -> StoreResult<Vec<HandoverView>> {
+        if city_codes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT * FROM handover WHERE pickup_date = $1 AND status IN ('booked', 'picked_up')
+               AND city_code IN ({}) ORDER BY handover_id",
+            placeholders(2, city_codes.len())
+        );
+        let mut query = sqlx::query(&sql).bind(date);
+        for c in city_codes {
+            query = query.bind(c);
+        }
+        let records = query
+            .fetch_all(&self.reader)
+            .await?
+            .into_iter()
+            .map(HandoverRecord::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.attach_bags(records).await
     }
 }

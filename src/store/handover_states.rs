@@ -1,0 +1,114 @@
+//! Handover state changes a seller makes: cancelling until the courier reports the
+//! pickup (SPEC rule 6) and rescheduling after a failure. Each is one guarded
+//! `UPDATE handover ... WHERE status IN (...)`: a pickup report takes the same row
+//! first or finds it changed, so a race ends in exactly one outcome.
+
+use super::handovers::{HandoverView, insert_event, not_found};
+use super::{Store, StoreError, StoreResult};
+use crate::domain::Principal;
+use crate::domain::status::handover;
+use sqlx::{Any, Row, Transaction};
+
+impl Store {
+    /// Cancels a handover until the courier reports the pickup; afterwards 409
+    /// `already_picked_up`. Its bags are cancelled and their parcels freed.
+    pub async fn cancel_handover(
+        &self,
+        seller_id: &str,
+        handover_id: &str,
+        actor: &Principal,
+        now_ms: i64,
+    ) -> StoreResult<HandoverView> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE handover SET status = 'cancelled', cancelled_at_ms = $3
+             WHERE handover_id = $1 AND seller_id = $2 AND status IN ('booked', 'pickup_failed')",
+        )
+        .bind(handover_id)
+        .bind(seller_id)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            let status = current_status(&mut tx, seller_id, handover_id).await?;
+            if status != handover::CANCELLED {
+                return Err(StoreError::Conflict(
+                    "already_picked_up",
+                    format!(
+                        "handover {handover_id} is {status}: the courier has reported the pickup"
+                    ),
+                ));
+            }
+        } else {
+            sqlx::query("UPDATE parcel SET bag_id = NULL WHERE bag_id IN (SELECT bag_id FROM bag WHERE handover_id = $1)")
+                .bind(handover_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE bag SET status = 'cancelled' WHERE handover_id = $1 AND status = 'open'",
+            )
+            .bind(handover_id)
+            .execute(&mut *tx)
+            .await?;
+            insert_event(&mut tx, handover_id, actor, "cancelled", None, now_ms).await?;
+        }
+        tx.commit().await?;
+        self.get_handover(seller_id, handover_id).await
+    }
+
+    /// Moves a booked or failed handover to a new pickup date (back to `booked`).
+    pub async fn reschedule_handover(
+        &self,
+        seller_id: &str,
+        handover_id: &str,
+        pickup_date: &str,
+        actor: &Principal,
+        now_ms: i64,
+    ) -> StoreResult<HandoverView> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE handover SET status = 'booked', pickup_date = $3, failure_reason = NULL
+             WHERE handover_id = $1 AND seller_id = $2 AND status IN ('booked', 'pickup_failed')",
+        )
+        .bind(handover_id)
+        .bind(seller_id)
+        .bind(pickup_date)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            let status = current_status(&mut tx, seller_id, handover_id).await?;
+            return Err(StoreError::Conflict(
+                "handover_not_reschedulable",
+                format!(
+                    "handover {handover_id} is {status}; only a booked or failed pickup can be rescheduled"
+                ),
+            ));
+        }
+        let detail = format!("pickup date {pickup_date}");
+        insert_event(
+            &mut tx,
+            handover_id,
+            actor,
+            "rescheduled",
+            Some(&detail),
+            now_ms,
+        )
+        .await?;
+        tx.commit().await?;
+        self.get_handover(seller_id, handover_id).await
+    }
+}
+
+async fn current_status(
+    tx: &mut Transaction<'_, Any>,
+    seller_id: &str,
+    handover_id: &str,
+) -> StoreResult<String> {
+    let row = sqlx::query("SELECT status FROM handover WHERE handover_id = $1 AND seller_id = $2")
+        .bind(handover_id)
+        .bind(seller_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| not_found(handover_id))?;
+    Ok(row.try_get("status")?)
+}
