@@ -6,6 +6,7 @@ use crate::both;
 use crate::helpers::{OPERATOR, TestApp, parcel};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 fn bag_id(handover: &Value) -> String {
     handover["bags"][0]["id"]
@@ -184,19 +185,25 @@ async fn cancel_after_pickup_is_refused(app: TestApp) {
     assert_eq!(body["status"], "picked_up");
 }
 
-async fn a_cancel_racing_a_pickup_has_exactly_one_winner(app: TestApp) {
-    let seller = app.seller().await;
-    let courier = app.courier().await;
-    let parcels = app.register_many(&seller, "RACE", 50, 100).await;
+/// Books `n` one-parcel handovers on `canceller`, then for each races a cancel on
+/// `canceller` against a pickup on `picker`: exactly one of the two must win.
+async fn race_cancels_against_pickups(
+    canceller: Arc<TestApp>,
+    picker: Arc<TestApp>,
+    prefix: &str,
+    n: usize,
+) {
+    let seller = canceller.seller().await;
+    let courier = canceller.courier().await;
+    let parcels = canceller.register_many(&seller, prefix, n, 100).await;
     let mut handovers = Vec::new();
     for p in &parcels {
-        handovers.push(app.book(&seller, std::slice::from_ref(p)).await);
+        handovers.push(canceller.book(&seller, std::slice::from_ref(p)).await);
     }
-    let app = std::sync::Arc::new(app);
     let mut tasks = Vec::new();
     for h in &handovers {
         let (id, bag) = (h["id"].as_str().expect("id").to_owned(), bag_id(h));
-        let (a, c, s) = (app.clone(), courier.clone(), seller.clone());
+        let (a, s) = (canceller.clone(), seller.clone());
         let cancel = tokio::spawn(async move {
             a.post(
                 &format!("/v1/sellers/{}/handovers/{id}/cancel", s.id),
@@ -205,62 +212,37 @@ async fn a_cancel_racing_a_pickup_has_exactly_one_winner(app: TestApp) {
             )
             .await
         });
-        let a = app.clone();
-        let pickup = tokio::spawn(async move { a.pick_up(&c, &bag, &a.now(), 100).await });
+        let (p, c) = (picker.clone(), courier.clone());
+        let pickup = tokio::spawn(async move { p.pick_up(&c, &bag, &p.now(), 100).await });
         tasks.push((cancel, pickup));
     }
     for (cancel, pickup) in tasks {
         let (status, body) = cancel.await.expect("cancel task");
         let picked = pickup.await.expect("pickup task");
         let cancelled = status == StatusCode::OK;
-        let picked_up = picked["accepted"] == true;
         assert!(
-            cancelled != picked_up,
+            cancelled != (picked["accepted"] == true),
             "exactly one must win: cancel {status} {body}, pickup {picked}"
         );
-        if !cancelled {
-            assert_eq!(body["code"], "already_picked_up");
-        } else {
+        if cancelled {
             assert_eq!(picked["code"], "handover_cancelled");
+        } else {
+            assert_eq!(body["code"], "already_picked_up");
         }
     }
 }
 
+async fn a_cancel_racing_a_pickup_has_exactly_one_winner(app: TestApp) {
+    let app = Arc::new(app);
+    race_cancels_against_pickups(app.clone(), app, "RACE", 50).await;
+}
+
 async fn two_servers_on_one_database_agree_on_every_race(app: TestApp) {
-    let other = std::sync::Arc::new(app.another_server().await);
-    let seller = app.seller().await;
-    let courier = app.courier().await;
-    let parcels = app.register_many(&seller, "TWIN", 20, 100).await;
-    let mut handovers = Vec::new();
-    for p in &parcels {
-        handovers.push(app.book(&seller, std::slice::from_ref(p)).await);
-    }
-    let app = std::sync::Arc::new(app);
-    let mut tasks = Vec::new();
-    for h in &handovers {
-        let (id, bag) = (h["id"].as_str().expect("id").to_owned(), bag_id(h));
-        let (a, s) = (app.clone(), seller.clone());
-        let cancel = tokio::spawn(async move {
-            a.post(
-                &format!("/v1/sellers/{}/handovers/{id}/cancel", s.id),
-                &s.token,
-                json!({}),
-            )
-            .await
-        });
-        let (o, c) = (other.clone(), courier.clone());
-        let pickup = tokio::spawn(async move { o.pick_up(&c, &bag, &o.now(), 100).await });
-        tasks.push((cancel, pickup));
-    }
-    for (cancel, pickup) in tasks {
-        let (status, _) = cancel.await.expect("cancel task");
-        let picked = pickup.await.expect("pickup task");
-        assert!(
-            (status == StatusCode::OK) != (picked["accepted"] == true),
-            "exactly one wins: {status} {picked}"
-        );
-    }
+    let other = Arc::new(app.another_server().await);
+    let app = Arc::new(app);
+    race_cancels_against_pickups(app.clone(), other.clone(), "TWIN", 20).await;
     // A parcel booked on both servers at once lands in exactly one bag.
+    let seller = app.seller().await;
     let spare = app.register_many(&seller, "SPARE", 1, 100).await;
     let (a, b) = tokio::join!(
         app.try_book(&seller, &spare, [60.0, 50.0, 40.0]),
