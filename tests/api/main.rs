@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod binary;
 mod coverage;
 mod errors;
 mod lifecycle;
