@@ -222,6 +222,7 @@ fn within_radius(city_code: &str, lat: f64, lon: f64) -> bool {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CheckQuery {
     /// Province code or Chinese name.
     pub province: String,

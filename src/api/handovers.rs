@@ -326,6 +326,7 @@ pub async fn create_handover(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only handovers in this status.
     pub status: Option<String>,

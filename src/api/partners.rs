@@ -155,6 +155,7 @@ pub async fn create_sorting_center_key(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PickupsQuery {
     /// `YYYY-MM-DD` (default: today in China).
     pub date: Option<String>,
@@ -237,6 +238,7 @@ pub async fn list_courier_pickups(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DiscrepanciesQuery {
     /// Intake day `YYYY-MM-DD` in China (default: today).
     pub date: Option<String>,

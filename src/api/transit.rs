@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BagsQuery {
     /// `open`, `picked_up`, `received`, `cancelled`, or `overdue` (picked up and not
     /// received within the route's expected transit time).

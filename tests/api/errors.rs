@@ -221,6 +221,19 @@ async fn health_readiness_and_the_openapi_document(app: TestApp) {
         assert!(doc["paths"][path].is_object(), "OpenAPI lacks {path}");
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+    let params = doc["paths"]["/v1/sellers/{seller_id}/handovers"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters");
+    for (name, place) in [
+        ("seller_id", "path"),
+        ("limit", "query"),
+        ("cursor", "query"),
+    ] {
+        assert!(
+            params.iter().any(|p| p["name"] == name && p["in"] == place),
+            "{name} in {place}: {params:?}"
+        );
+    }
 }
 
 async fn responses_carry_a_request_id(app: TestApp) {
