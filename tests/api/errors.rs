@@ -236,6 +236,47 @@ async fn health_readiness_and_the_openapi_document(app: TestApp) {
     }
 }
 
+async fn order_volumes_come_from_the_operator_or_the_seller_itself(app: TestApp) {
+    let a = app.seller().await;
+    let b = app.seller().await;
+    let day = json!({"days": [{"date": "2026-11-20", "orders": 70}]});
+    let path = format!("/v1/sellers/{}/order-volumes", a.id);
+    let (status, body) = app.put(&path, &a.token, day.clone()).await;
+    assert_eq!(
+        (status, body["days_saved"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{body}"
+    );
+    let (status, body) = app.put(&path, OPERATOR, day.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app.put(&path, &b.token, day.clone()).await;
+    assert_problem(status, &body, StatusCode::NOT_FOUND, "seller_not_found");
+    let (_, isv) = app
+        .post("/v1/isvs", OPERATOR, json!({"name": "Tool"}))
+        .await;
+    let isv_token = isv["api_key"].as_str().expect("isv key");
+    let (status, body) = app.put(&path, isv_token, day).await;
+    assert_problem(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let bad = json!({"days": [{"date": "2026-13-01", "orders": 1}, {"date": "2026-11-20", "orders": -1}]});
+    let (status, body) = app.put(&path, &a.token, bad).await;
+    assert_problem(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    let (status, body) = app
+        .get(&format!("/v1/sellers/{}/bags?status=lost", a.id), &a.token)
+        .await;
+    assert_problem(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    assert_eq!(body["errors"][0]["field"], "status");
+}
+
 async fn responses_carry_a_request_id(app: TestApp) {
     let resp = app
         .client
@@ -255,4 +296,5 @@ both!(
     unknown_routes_and_methods_get_problems_too,
     health_readiness_and_the_openapi_document,
     responses_carry_a_request_id,
+    order_volumes_come_from_the_operator_or_the_seller_itself,
 );

@@ -342,6 +342,28 @@ impl TestApp {
         .await
     }
 
+    /// The seller cancels a handover.
+    pub async fn cancel(&self, seller: &Seller, handover_id: &str) -> (StatusCode, Value) {
+        self.post(
+            &format!("/v1/sellers/{}/handovers/{handover_id}/cancel", seller.id),
+            &seller.token,
+            json!({}),
+        )
+        .await
+    }
+
+    /// A seller's handover as the seller sees it.
+    pub async fn handover(&self, seller: &Seller, handover_id: &str) -> Value {
+        let (status, body) = self
+            .get(
+                &format!("/v1/sellers/{}/handovers/{handover_id}", seller.id),
+                &seller.token,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
     /// A courier serving Shenzhen.
     pub async fn courier(&self) -> String {
         self.courier_for(&["440300"]).await

@@ -143,13 +143,7 @@ async fn cancel_before_pickup_frees_the_parcels(app: TestApp) {
     let parcels = app.register_many(&seller, "CAN", 3, 500).await;
     let handover = app.book(&seller, &parcels).await;
     let id = handover["id"].as_str().expect("id");
-    let (status, body) = app
-        .post(
-            &format!("/v1/sellers/{}/handovers/{id}/cancel", seller.id),
-            &seller.token,
-            json!({}),
-        )
-        .await;
+    let (status, body) = app.cancel(&seller, &id).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "cancelled");
     assert_eq!(body["bags"][0]["status"], "cancelled");
@@ -167,13 +161,7 @@ async fn cancel_after_pickup_is_refused(app: TestApp) {
         .await;
     assert_eq!(result["accepted"], true, "{result}");
     let id = handover["id"].as_str().expect("id");
-    let (status, body) = app
-        .post(
-            &format!("/v1/sellers/{}/handovers/{id}/cancel", seller.id),
-            &seller.token,
-            json!({}),
-        )
-        .await;
+    let (status, body) = app.cancel(&seller, &id).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["code"], "already_picked_up");
     let (_, body) = app
@@ -204,14 +192,7 @@ async fn race_cancels_against_pickups(
     for h in &handovers {
         let (id, bag) = (h["id"].as_str().expect("id").to_owned(), bag_id(h));
         let (a, s) = (canceller.clone(), seller.clone());
-        let cancel = tokio::spawn(async move {
-            a.post(
-                &format!("/v1/sellers/{}/handovers/{id}/cancel", s.id),
-                &s.token,
-                json!({}),
-            )
-            .await
-        });
+        let cancel = tokio::spawn(async move { a.cancel(&s, &id).await });
         let (p, c) = (picker.clone(), courier.clone());
         let pickup = tokio::spawn(async move { p.pick_up(&c, &bag, &p.now(), 100).await });
         tasks.push((cancel, pickup));
