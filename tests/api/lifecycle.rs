@@ -143,7 +143,7 @@ async fn cancel_before_pickup_frees_the_parcels(app: TestApp) {
     let parcels = app.register_many(&seller, "CAN", 3, 500).await;
     let handover = app.book(&seller, &parcels).await;
     let id = handover["id"].as_str().expect("id");
-    let (status, body) = app.cancel(&seller, &id).await;
+    let (status, body) = app.cancel(&seller, id).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "cancelled");
     assert_eq!(body["bags"][0]["status"], "cancelled");
@@ -161,7 +161,7 @@ async fn cancel_after_pickup_is_refused(app: TestApp) {
         .await;
     assert_eq!(result["accepted"], true, "{result}");
     let id = handover["id"].as_str().expect("id");
-    let (status, body) = app.cancel(&seller, &id).await;
+    let (status, body) = app.cancel(&seller, id).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["code"], "already_picked_up");
     let (_, body) = app
