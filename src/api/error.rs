@@ -175,6 +175,14 @@ pub async fn problem_layer(request: Request, next: Next) -> Response {
     if !status.is_client_error() && !status.is_server_error() {
         return response;
     }
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_page {
+        // The seller-center pages answer people in HTML, errors included.
+        return response;
+    }
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)

@@ -17,6 +17,7 @@ pub mod scans;
 pub mod sellers;
 pub mod tracking;
 pub mod transit;
+pub mod web;
 
 use crate::app::AppState;
 use axum::routing::get;
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     let openapi = openapi.to_pretty_json().unwrap_or_default();
     router
+        .merge(web::router())
         .route(
             "/openapi.json",
             get(move || async move {

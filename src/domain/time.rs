@@ -63,6 +63,15 @@ pub fn format_ms(ms: i64) -> String {
         .to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// A time as people in China read it: `2026-11-26 10:00` (Asia/Shanghai).
+pub fn format_china(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .with_timezone(&china_offset())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 /// Parses an RFC 3339 time with any offset into epoch milliseconds.
 pub fn parse_rfc3339(raw: &str) -> Option<i64> {
     DateTime::parse_from_rfc3339(raw)
@@ -85,6 +94,12 @@ mod tests {
         let after = parse_rfc3339("2026-11-25T16:00:00Z").unwrap_or_default();
         assert_eq!(china_date(before).to_string(), "2026-11-25");
         assert_eq!(china_date(after).to_string(), "2026-11-26");
+    }
+
+    #[test]
+    fn people_read_china_time() {
+        let ms = parse_rfc3339("2026-11-26T02:00:00Z").unwrap_or_default();
+        assert_eq!(format_china(ms), "2026-11-26 10:00");
     }
 
     #[test]

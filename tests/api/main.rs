@@ -10,3 +10,4 @@ mod errors;
 mod lifecycle;
 mod partners;
 mod plans;
+mod web;
