@@ -16,7 +16,8 @@ use tower::ServiceBuilder;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 /// Business rules in force, from configuration.
 #[derive(Clone, Debug)]
@@ -87,7 +88,9 @@ pub fn build_router(state: AppState) -> Router {
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("");
                     tracing::info_span!("request", method = %req.method(), path, request.id = id)
-                }))
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO))
+                .on_failure(DefaultOnFailure::new().level(Level::ERROR)))
                 .layer(axum::middleware::from_fn(api::error::problem_layer))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER)),
         )

@@ -322,6 +322,13 @@ pub async fn create_handover(
         .store
         .insert_handover(&new, &state.settings.limits, &auth.0, state.clock.now_ms())
         .await?;
+    tracing::info!(
+        handover.id = %view.handover.handover_id,
+        seller.id = %seller_id,
+        handover.bags = view.bags.len(),
+        actor.role = auth.0.role.as_str(),
+        "handover booked"
+    );
     Ok((StatusCode::CREATED, Json(handover_response(view))))
 }
 
@@ -404,6 +411,7 @@ pub async fn cancel_handover(
         .store
         .cancel_handover(&seller_id, &handover_id, &auth.0, state.clock.now_ms())
         .await?;
+    tracing::info!(handover.id = %handover_id, seller.id = %seller_id, "handover cancelled");
     Ok(Json(handover_response(view)))
 }
 

@@ -166,6 +166,13 @@ pub async fn post_scans(
         .apply_scans(poster, &events, &state.settings.limits, now_ms)
         .await?;
     let accepted = results.iter().filter(|r| r.accepted).count();
+    tracing::info!(
+        poster.role = poster.role.as_str(),
+        poster.id = %poster.id,
+        scans.events = results.len(),
+        scans.accepted = accepted,
+        "scans applied"
+    );
     Ok(Json(ScansResponse {
         accepted,
         rejected: results.len() - accepted,
