@@ -20,8 +20,8 @@ pub mod transit;
 pub mod web;
 
 use crate::app::AppState;
+use axum::Router;
 use axum::routing::get;
-use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -67,14 +67,17 @@ pub fn router(state: AppState) -> Router {
         .merge(partners::router())
         .merge(transit::router())
         .split_for_parts();
-    let openapi = openapi.to_pretty_json().unwrap_or_default();
+    // Serialised once; every request gets the same bytes.
+    let document = axum::body::Bytes::from(openapi.to_pretty_json().unwrap_or_default());
     router
         .merge(web::router())
         .route(
             "/openapi.json",
             get(move || async move {
-                let value: serde_json::Value = serde_json::from_str(&openapi).unwrap_or_default();
-                Json(value)
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    document.clone(),
+                )
             }),
         )
         .with_state(state)

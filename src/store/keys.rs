@@ -51,10 +51,8 @@ impl Store {
             .await?;
         let Some(row) = row else { return Ok(None) };
         let role: String = row.try_get("role")?;
-        Ok(Role::parse(&role).map(|role| Principal {
-            role,
-            id: row.try_get("principal_id").unwrap_or_default(),
-        }))
+        let id: String = row.try_get("principal_id")?;
+        Ok(Role::parse(&role).map(|role| Principal { role, id }))
     }
 
     /// Makes sure the operator can log in. With `configured` set, that token is
