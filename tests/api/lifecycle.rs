@@ -138,6 +138,26 @@ async fn a_tracking_number_registered_anywhere_is_a_duplicate(app: TestApp) {
     assert_eq!(body["items"][2]["code"], "duplicate_tracking_number");
 }
 
+async fn parcels_for_routes_without_consolidation_are_refused_per_item(app: TestApp) {
+    let seller = app.seller().await;
+    let mut hk = parcel("HKG00001", 100);
+    hk["sorting_center"] = json!("HKG");
+    let (status, body) = app
+        .post(
+            &format!("/v1/sellers/{}/parcels", seller.id),
+            &seller.token,
+            json!({"parcels": [parcel("OKAY0001", 100), hk]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["registered"].as_u64(), body["rejected"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(body["items"][1]["code"], "sorting_center_not_supported");
+    assert_eq!(body["items"][1]["index"], 1);
+}
+
 async fn cancel_before_pickup_frees_the_parcels(app: TestApp) {
     let seller = app.seller().await;
     let parcels = app.register_many(&seller, "CAN", 3, 500).await;
@@ -536,6 +556,7 @@ both!(
     a_parcel_cannot_be_in_two_open_bags,
     a_parcel_bound_elsewhere_is_refused,
     a_tracking_number_registered_anywhere_is_a_duplicate,
+    parcels_for_routes_without_consolidation_are_refused_per_item,
     cancel_before_pickup_frees_the_parcels,
     cancel_after_pickup_is_refused,
     a_cancel_racing_a_pickup_has_exactly_one_winner,
