@@ -42,8 +42,12 @@
 //!   where it is skipped it measured 5-15% worse than the greedy (see `select.rs`).
 //! * **Orders**: an order whose parcels fit one bag and take at most a fifth of it is
 //!   one item (large items pack badly). After the search, [`orders`] gathers split
-//!   orders into one of their bags by moves and swaps that keep every bag valid and
-//!   never add a bag, so keeping orders together never costs a bag.
+//!   orders into one of their bags by trades ([`exchange`]): the order's part moves,
+//!   and up to two items that hold a whole order each (or no order) go each way
+//!   between the two bags, so both stay valid (exact fit check), no other order is
+//!   split and no bag is added; keeping orders together never costs a bag. Trades rather than 1-1 swaps because the searched plans are tight (most
+//!   weight-bound bags end within grams of the limit), where a swap partner of nearly
+//!   equal size rarely exists but some difference of small subsets nearly always fits.
 //! * **Lower bound** ([`bound`]): per sorting center the maximum of the count bound, the
 //!   Martello-Toth L2 bound on weight, and a "staircase" volume bound that charges each
 //!   bag holding a long parcel only its reduced envelope. Each is proven in `bound.rs`.
@@ -52,6 +56,7 @@ pub mod baseline;
 pub mod bound;
 pub mod csv_input;
 pub mod envelope;
+mod exchange;
 pub mod generator;
 mod greedy;
 mod improve;
