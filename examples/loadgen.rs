@@ -329,6 +329,7 @@ fn str_field(v: &Value, name: &str) -> Result<String, BoxError> {
 }
 
 /// What one phase measured.
+#[derive(Default)]
 struct PhaseReport {
     events: usize,
     requests: usize,
@@ -389,15 +390,7 @@ async fn phase(
     for _ in 0..args.concurrency {
         let (api, token, queue) = (api.clone(), token.to_owned(), queue.clone());
         workers.push(tokio::spawn(async move {
-            let mut report = PhaseReport {
-                events: 0,
-                requests: 0,
-                accepted: 0,
-                rejected: 0,
-                failed_requests: 0,
-                elapsed: Duration::ZERO,
-                latencies: Vec::new(),
-            };
+            let mut report = PhaseReport::default();
             while Instant::now() < deadline {
                 let Some(mut batch) = queue.lock().map_or(None, |mut q| q.pop_front()) else {
                     break;
@@ -439,15 +432,7 @@ async fn phase(
             report
         }));
     }
-    let mut total = PhaseReport {
-        events: 0,
-        requests: 0,
-        accepted: 0,
-        rejected: 0,
-        failed_requests: 0,
-        elapsed: Duration::ZERO,
-        latencies: Vec::new(),
-    };
+    let mut total = PhaseReport::default();
     for w in workers {
         let r = w.await?;
         total.events += r.events;

@@ -6,6 +6,24 @@ use crate::helpers::{OPERATOR, TestApp, parcel};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+/// POSTs a raw body with a given content type.
+async fn raw_post(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("send")
+}
+
 fn assert_problem(status: StatusCode, body: &Value, expected: StatusCode, code: &str) {
     assert_eq!(status, expected, "{body}");
     assert_eq!(body["code"], code, "{body}");
@@ -72,15 +90,14 @@ async fn a_courier_creating_a_handover_is_403(app: TestApp) {
 async fn malformed_json_is_400_and_wrong_shapes_are_422(app: TestApp) {
     let seller = app.seller().await;
     let path = format!("/v1/sellers/{}/parcels", seller.id);
-    let resp = app
-        .client
-        .post(app.url(&path))
-        .bearer_auth(&seller.token)
-        .header("content-type", "application/json")
-        .body("{\"parcels\": [")
-        .send()
-        .await
-        .expect("send");
+    let resp = raw_post(
+        &app,
+        &path,
+        &seller.token,
+        "application/json",
+        "{\"parcels\": [",
+    )
+    .await;
     assert_eq!(
         resp.headers().get("content-type").map(|v| v.as_bytes()),
         Some(&b"application/problem+json"[..])
@@ -136,15 +153,7 @@ async fn malformed_json_is_400_and_wrong_shapes_are_422(app: TestApp) {
 async fn a_wrong_content_type_is_415_and_an_oversized_body_413(app: TestApp) {
     let seller = app.seller().await;
     let path = format!("/v1/sellers/{}/parcels", seller.id);
-    let resp = app
-        .client
-        .post(app.url(&path))
-        .bearer_auth(&seller.token)
-        .header("content-type", "text/plain")
-        .body("{}")
-        .send()
-        .await
-        .expect("send");
+    let resp = raw_post(&app, &path, &seller.token, "text/plain", "{}").await;
     let status = resp.status();
     let body: Value = resp.json().await.expect("json");
     assert_problem(
@@ -154,15 +163,7 @@ async fn a_wrong_content_type_is_415_and_an_oversized_body_413(app: TestApp) {
         "unsupported_media_type",
     );
     let big = format!("{{\"parcels\": [\"{}\"]}}", "x".repeat(3 * 1024 * 1024));
-    let resp = app
-        .client
-        .post(app.url(&path))
-        .bearer_auth(&seller.token)
-        .header("content-type", "application/json")
-        .body(big)
-        .send()
-        .await
-        .expect("send");
+    let resp = raw_post(&app, &path, &seller.token, "application/json", big).await;
     let status = resp.status();
     let body: Value = resp.json().await.expect("json");
     assert_problem(

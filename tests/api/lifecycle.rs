@@ -306,15 +306,8 @@ async fn intake_backdates_the_first_scan_to_the_pickup(app: TestApp) {
         assert_eq!(intake["at"], received_at.as_str());
         assert_eq!(intake["recorded_at"], received_at.as_str());
     }
-    let (_, h) = app
-        .get(
-            &format!(
-                "/v1/sellers/{}/handovers/{}",
-                seller.id,
-                handover["id"].as_str().unwrap_or("")
-            ),
-            &seller.token,
-        )
+    let h = app
+        .handover(&seller, handover["id"].as_str().unwrap_or(""))
         .await;
     assert_eq!(h["status"], "received");
 }
@@ -429,15 +422,8 @@ async fn a_cancelled_order_leaves_its_bag_until_pickup(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "cancelled");
     assert_eq!(body["bag_id"], Value::Null);
-    let (_, h) = app
-        .get(
-            &format!(
-                "/v1/sellers/{}/handovers/{}",
-                seller.id,
-                handover["id"].as_str().unwrap_or("")
-            ),
-            &seller.token,
-        )
+    let h = app
+        .handover(&seller, handover["id"].as_str().unwrap_or(""))
         .await;
     assert_eq!(h["bags"][0]["parcels"], json!(["ORD0002", "ORD0003"]));
     app.pick_up(&courier, &bag_id(&handover), &app.now(), 1000)
