@@ -556,3 +556,28 @@ both!(
     handovers_are_listed_newest_first_with_a_cursor,
     tracking_shows_logistics_events_only,
 );
+
+/// SPEC rule 1: the limits are configuration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_bag_limits_replace_the_defaults() {
+    let rules = firstmile::config::RuleArgs {
+        bag_max_parcels: 2,
+        bag_max_weight_g: 1_000,
+        ..firstmile::config::RuleArgs::default()
+    };
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite, rules)
+        .await
+        .expect("a SQLite app");
+    let seller = app.seller().await;
+    let parcels = app.register_many(&seller, "CFG", 3, 400).await;
+    let (status, body) = app.try_book(&seller, &parcels, [60.0, 50.0, 40.0]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "bag_too_many_parcels");
+    let (status, body) = app
+        .try_book(&seller, &parcels[..2], [60.0, 50.0, 40.0])
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let more = app.register_many(&seller, "CFH", 2, 600).await;
+    let (status, body) = app.try_book(&seller, &more, [60.0, 50.0, 40.0]).await;
+    assert_eq!(body["code"], "bag_too_heavy", "{status} {body}");
+}
