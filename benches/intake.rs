@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use firstmile::api::coverage::seed_reference_data;
 use firstmile::domain::{BagLimits, Principal, Role, new_id};
+use firstmile::service::coverage::seed_reference_data;
 use firstmile::store::{
     Address, NewBag, NewHandover, NewParcel, ParcelOutcome, ScanEvent, ScanKind, SellerRecord,
     Store, new_token,

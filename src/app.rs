@@ -2,9 +2,9 @@
 //! with graceful shutdown (in-flight requests finish on SIGTERM or Ctrl-C).
 
 use crate::api;
-use crate::config::RuleArgs;
-use crate::domain::eligibility::EligibilityRule;
-use crate::domain::{BagLimits, Clock, new_id};
+pub use crate::config::Settings;
+use crate::domain::{Clock, new_id};
+use crate::service::Ctx;
 use crate::store::Store;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -19,38 +19,19 @@ use tower_http::request_id::{
 use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-/// Business rules in force, from configuration.
-#[derive(Clone, Debug)]
-pub struct Settings {
-    pub limits: BagLimits,
-    pub eligibility: EligibilityRule,
-    pub rules: RuleArgs,
-    pub body_limit_bytes: usize,
-}
-
-impl Settings {
-    pub fn from_rules(rules: RuleArgs, body_limit_bytes: usize) -> Self {
-        Self {
-            limits: rules.bag_limits(),
-            eligibility: rules.eligibility(),
-            rules,
-            body_limit_bytes,
-        }
-    }
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self::from_rules(RuleArgs::default(), 2 * 1024 * 1024)
-    }
-}
-
 /// What every handler can reach.
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
     pub clock: Clock,
+}
+
+impl AppState {
+    /// The use cases' view of the state (see [`crate::service`]).
+    pub fn ctx(&self) -> Ctx<'_> {
+        Ctx::new(&self.store, &self.settings, &self.clock)
+    }
 }
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");

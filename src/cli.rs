@@ -1,11 +1,11 @@
 //! What the binary's subcommands do: `serve` (connect, migrate, seed, listen) and
 //! `plan` (CSV in, plan JSON out, no server and no database).
 
-use crate::api::coverage::seed_reference_data;
 use crate::app::{AppState, Settings, serve, shutdown_signal};
 use crate::config::{PlanArgs, ServeArgs};
 use crate::domain::Clock;
 use crate::planner::{csv_input, plan};
+use crate::service::coverage::seed_reference_data;
 use crate::store::Store;
 use std::io::{Read, Write};
 use std::process::ExitCode;

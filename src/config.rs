@@ -1,6 +1,6 @@
 //! Configuration: command-line flags, each with a `FIRSTMILE_*` environment variable
 //! and a documented default (see `.env.sample`). Business limits (bag limits, the
-//! eligibility rule, the planner's fill factor) are configuration too (SPEC rules 1, 5).
+//! eligibility rule, the planner's fill factor) are configuration too (docs/rules.md, rules 1 and 5).
 
 use crate::domain::BagLimits;
 use crate::domain::eligibility::EligibilityRule;
@@ -143,5 +143,31 @@ impl RuleArgs {
             threshold: self.eligibility_threshold,
             window_days: self.eligibility_window_days.max(1),
         }
+    }
+}
+
+/// Business rules in force, from configuration.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub limits: BagLimits,
+    pub eligibility: EligibilityRule,
+    pub rules: RuleArgs,
+    pub body_limit_bytes: usize,
+}
+
+impl Settings {
+    pub fn from_rules(rules: RuleArgs, body_limit_bytes: usize) -> Self {
+        Self {
+            limits: rules.bag_limits(),
+            eligibility: rules.eligibility(),
+            rules,
+            body_limit_bytes,
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self::from_rules(RuleArgs::default(), 2 * 1024 * 1024)
     }
 }

@@ -16,5 +16,6 @@ pub mod config;
 pub mod domain;
 pub mod planner;
 pub mod regions;
+pub mod service;
 pub mod store;
 pub mod telemetry;

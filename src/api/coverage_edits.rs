@@ -5,15 +5,21 @@
 use super::error::ApiError;
 use super::extract::{ApiJson, Auth, Caller, roles};
 use crate::app::AppState;
-use crate::domain::Role;
-use crate::domain::time::parse_date;
-use crate::regions::Regions;
-use crate::store::CoverageRecord;
+use crate::regions::RegionLevel;
+use crate::service::coverage::{self, CoverageEdit};
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use validator::Validate;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(put_city_coverage))
+        .routes(routes!(put_province_coverage))
+}
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 pub struct PutCoverageRequest {
@@ -37,57 +43,16 @@ pub struct CoverageAreaResponse {
 async fn put_coverage(
     state: &AppState,
     auth: &Auth,
-    level: &str,
+    level: RegionLevel,
     code: &str,
     body: PutCoverageRequest,
 ) -> Result<Json<CoverageAreaResponse>, ApiError> {
-    auth.require(&[Role::Operator], "edit coverage")?;
-    let regions = Regions::embedded();
-    let known = match level {
-        "city" => regions.city(code).is_some_and(|c| c.code == code),
-        _ => regions.province(code).is_some_and(|p| p.code == code),
-    };
-    if !known {
-        return Err(ApiError::not_found(
-            "region_not_found",
-            format!("no {level} with code {code}"),
-        ));
-    }
-    let launch_date = match body.launch_date.as_deref() {
-        Some(raw) => Some(
-            parse_date(raw)
-                .ok_or_else(|| {
-                    ApiError::invalid_field("launch_date", "invalid_date", "use YYYY-MM-DD")
-                })?
-                .to_string(),
-        ),
-        None if body.covered => {
-            return Err(ApiError::invalid_field(
-                "launch_date",
-                "required",
-                "a covered area needs a launch date",
-            ));
-        }
-        None => None,
-    };
-    let record = CoverageRecord {
-        code: code.to_owned(),
-        level: level.to_owned(),
+    let edit = CoverageEdit {
         covered: body.covered,
-        launch_date,
-        announced: match body.announced {
-            Some(a) => a,
-            None => state
-                .store
-                .get_coverage(&[code])
-                .await?
-                .first()
-                .is_some_and(|r| r.announced),
-        },
-        updated_at_ms: state.clock.now_ms(),
-        updated_by: auth.0.key(),
+        launch_date: body.launch_date,
+        announced: body.announced,
     };
-    state.store.put_coverage(&record).await?;
+    let record = coverage::edit_coverage(state.ctx(), &auth.0, level, code, edit).await?;
     Ok(Json(CoverageAreaResponse {
         code: record.code,
         level: record.level,
@@ -108,7 +73,7 @@ pub async fn put_city_coverage(
     Path(city_code): Path<String>,
     ApiJson(body): ApiJson<PutCoverageRequest>,
 ) -> Result<Json<CoverageAreaResponse>, ApiError> {
-    put_coverage(&state, &auth, "city", &city_code, body).await
+    put_coverage(&state, &auth, RegionLevel::City, &city_code, body).await
 }
 
 /// Set a province's coverage and launch date (operator).
@@ -121,5 +86,5 @@ pub async fn put_province_coverage(
     Path(province_code): Path<String>,
     ApiJson(body): ApiJson<PutCoverageRequest>,
 ) -> Result<Json<CoverageAreaResponse>, ApiError> {
-    put_coverage(&state, &auth, "province", &province_code, body).await
+    put_coverage(&state, &auth, RegionLevel::Province, &province_code, body).await
 }

@@ -1,8 +1,9 @@
 //! One error envelope everywhere: `application/problem+json` with a stable `code`
-//! (API.md). Handlers return [`ApiError`]; store errors and axum's own rejections are
-//! mapped here; [`problem_layer`] adds the request id to every problem body, turns the
+//! (docs/api.md, "Errors"). Handlers return [`ApiError`]; the use cases' errors (each
+//! kind to its status), store errors and axum's own rejections are mapped here; [`problem_layer`] adds the request id to every problem body, turns the
 //! router's bare 404/405 into problems, and logs each 5xx cause once, never showing it.
 
+use crate::service::ServiceError;
 use crate::store::StoreError;
 use axum::Json;
 use axum::body::{Body, to_bytes};
@@ -142,6 +143,27 @@ impl From<StoreError> for ApiError {
             }
             other => {
                 tracing::error!(error = %other, "store error");
+                Self::internal()
+            }
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::Forbidden(what) => Self::forbidden(&what),
+            ServiceError::NotFound(code, detail) => Self::not_found(code, detail),
+            ServiceError::Conflict(code, detail) => Self::conflict(code, detail),
+            ServiceError::Rule(code, detail) => Self::unprocessable(code, detail),
+            ServiceError::Field {
+                field,
+                code,
+                message,
+            } => Self::invalid_field(&field, &code, message),
+            ServiceError::Store(e) => e.into(),
+            ServiceError::Internal(cause) => {
+                tracing::error!(error = %cause, "internal error");
                 Self::internal()
             }
         }

@@ -1,4 +1,4 @@
-//! The `Idempotency-Key` middleware (API.md): on a POST carrying the header, the
+//! The `Idempotency-Key` middleware (docs/api.md, "Idempotency"): on a POST carrying the header, the
 //! request's hash is claimed under the caller's key before the handler runs; the
 //! response is saved and replayed for a repeat; a different body under the same key is
 //! a 422 `idempotency_key_reused`. A 5xx releases the key so the client can retry.

@@ -1,10 +1,10 @@
-//! The HTTP API (API.md, v1). One file per resource, each exporting `router()`; the
+//! The HTTP API, v1 (conventions in docs/api.md). One file per resource, each exporting `router()`; the
 //! routes are collected with `utoipa-axum`, so the OpenAPI 3.1 document served at
 //! `/openapi.json` is generated from the same code that serves the requests.
 
-pub mod address;
 pub mod coverage;
 pub mod coverage_edits;
+pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod handovers;
@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .merge(scans::router())
         .merge(tracking::router())
         .merge(coverage::router())
+        .merge(coverage_edits::router())
         .merge(partners::router())
         .merge(transit::router())
         .split_for_parts();

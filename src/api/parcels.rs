@@ -3,9 +3,8 @@
 
 use super::error::ApiError;
 use super::extract::{ApiJson, Auth, Caller, roles};
-use super::sellers::seller_scope;
 use crate::app::AppState;
-use crate::domain::TrackingNumber;
+use crate::service::parcels;
 use crate::store::{NewParcel, ParcelOutcome, ParcelRecord};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -77,41 +76,34 @@ pub async fn register_parcels(
     Path(seller_id): Path<String>,
     ApiJson(body): ApiJson<RegisterParcelsRequest>,
 ) -> Result<Json<RegisterParcelsResponse>, ApiError> {
-    seller_scope(&state, &auth, &seller_id).await?;
-    let mut parcels = Vec::with_capacity(body.parcels.len());
-    for (i, p) in body.parcels.into_iter().enumerate() {
-        let tracking_number = TrackingNumber::parse(&p.tracking_number).map_err(|m| {
-            ApiError::invalid_field(&format!("parcels[{i}].tracking_number"), "invalid", m)
-        })?;
-        parcels.push(NewParcel {
-            tracking_number: tracking_number.into_string(),
+    let input: Vec<NewParcel> = body
+        .parcels
+        .into_iter()
+        .map(|p| NewParcel {
+            tracking_number: p.tracking_number,
             order_id: p.order_id,
             weight_g: p.weight_g,
             length_cm: p.length_cm,
             width_cm: p.width_cm,
             height_cm: p.height_cm,
             sorting_center: p.sorting_center,
-        });
-    }
-    let outcomes = state
-        .store
-        .insert_parcels(&seller_id, &parcels, state.clock.now_ms())
-        .await?;
-    let items: Vec<ParcelItemResult> = parcels
-        .iter()
-        .zip(outcomes)
+        })
+        .collect();
+    let outcomes = parcels::register_parcels(state.ctx(), &auth.0, &seller_id, input).await?;
+    let items: Vec<ParcelItemResult> = outcomes
+        .into_iter()
         .enumerate()
-        .map(|(index, (p, outcome))| match outcome {
+        .map(|(index, item)| match item.outcome {
             ParcelOutcome::Registered => ParcelItemResult {
                 index,
-                tracking_number: p.tracking_number.clone(),
+                tracking_number: item.tracking_number,
                 status: "registered".into(),
                 code: None,
                 message: None,
             },
             ParcelOutcome::Rejected { code, message } => ParcelItemResult {
                 index,
-                tracking_number: p.tracking_number.clone(),
+                tracking_number: item.tracking_number,
                 status: "rejected".into(),
                 code: Some(code.into()),
                 message: Some(message),
@@ -168,14 +160,7 @@ pub async fn get_parcel(
     auth: Auth,
     Path((seller_id, tracking_number)): Path<(String, String)>,
 ) -> Result<Json<ParcelResponse>, ApiError> {
-    seller_scope(&state, &auth, &seller_id).await?;
-    let parcel = state
-        .store
-        .get_parcel(&seller_id, &tracking_number)
-        .await?
-        .ok_or_else(|| {
-            ApiError::not_found("parcel_not_found", format!("no parcel {tracking_number}"))
-        })?;
+    let parcel = parcels::get_parcel(state.ctx(), &auth.0, &seller_id, &tracking_number).await?;
     Ok(Json(parcel_response(parcel)))
 }
 
@@ -188,10 +173,6 @@ pub async fn cancel_parcel(
     auth: Auth,
     Path((seller_id, tracking_number)): Path<(String, String)>,
 ) -> Result<Json<ParcelResponse>, ApiError> {
-    seller_scope(&state, &auth, &seller_id).await?;
-    let parcel = state
-        .store
-        .cancel_parcel(&seller_id, &tracking_number, state.clock.now_ms())
-        .await?;
+    let parcel = parcels::cancel_parcel(state.ctx(), &auth.0, &seller_id, &tracking_number).await?;
     Ok(Json(parcel_response(parcel)))
 }

@@ -1,17 +1,12 @@
-//! The people and programs around a seller, as the operator sets them up (ISV apps,
-//! courier accounts, sorting-center keys), and the courier's day: its pickups in its
-//! cities, ordered as a short route through the pickup addresses.
+//! The people and programs around a seller over HTTP, as the operator sets them up
+//! (ISV apps, courier accounts, sorting-center keys), the courier's day (its pickups,
+//! as a short route) and a sorting center's intake discrepancies (`service::partners`).
 
-use super::coverage::query_date;
+use super::dto::{AddressView, BagResponse, address_view, bag_response};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
-use super::handovers::{BagResponse, bag_response};
-use super::sellers::{AddressView, address_view};
 use crate::app::AppState;
-use crate::domain::route::{distance_m, order_stops};
-use crate::domain::{Role, new_id};
-use crate::regions::Regions;
-use crate::store::new_token;
+use crate::service::partners::{self, Account};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -55,22 +50,17 @@ pub async fn create_isv(
     Caller(auth): Caller<{ roles::OPERATOR }>,
     ApiJson(body): ApiJson<CreateIsvRequest>,
 ) -> Result<(StatusCode, Json<AccountResponse>), ApiError> {
-    auth.require(&[Role::Operator], "create ISV apps")?;
-    let id = new_id("IS");
-    let token = new_token(Role::Isv);
-    state
-        .store
-        .insert_isv(&id, body.name.trim(), &token, state.clock.now_ms())
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(AccountResponse {
-            id,
-            name: body.name,
-            api_key: token,
-            cities: None,
-        }),
-    ))
+    let account = partners::create_isv(state.ctx(), &auth.0, &body.name).await?;
+    Ok((StatusCode::CREATED, Json(account_response(account))))
+}
+
+fn account_response(a: Account) -> AccountResponse {
+    AccountResponse {
+        id: a.id,
+        name: a.name,
+        api_key: a.api_key,
+        cities: a.cities,
+    }
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -91,36 +81,8 @@ pub async fn create_courier(
     Caller(auth): Caller<{ roles::OPERATOR }>,
     ApiJson(body): ApiJson<CreateCourierRequest>,
 ) -> Result<(StatusCode, Json<AccountResponse>), ApiError> {
-    auth.require(&[Role::Operator], "create couriers")?;
-    let regions = Regions::embedded();
-    let mut cities = Vec::with_capacity(body.cities.len());
-    for (i, raw) in body.cities.iter().enumerate() {
-        let city = regions.city(raw).ok_or_else(|| {
-            ApiError::invalid_field(
-                &format!("cities[{i}]"),
-                "unknown_city",
-                format!("no city {raw:?}"),
-            )
-        })?;
-        if !cities.contains(&city.code) {
-            cities.push(city.code.clone());
-        }
-    }
-    let id = new_id("CR");
-    let token = new_token(Role::Courier);
-    state
-        .store
-        .insert_courier(&id, body.name.trim(), &cities, &token, state.clock.now_ms())
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(AccountResponse {
-            id,
-            name: body.name,
-            api_key: token,
-            cities: Some(cities),
-        }),
-    ))
+    let account = partners::create_courier(state.ctx(), &auth.0, &body.name, &body.cities).await?;
+    Ok((StatusCode::CREATED, Json(account_response(account))))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -139,12 +101,7 @@ pub async fn create_sorting_center_key(
     auth: Auth,
     Path(code): Path<String>,
 ) -> Result<(StatusCode, Json<SortingCenterKeyResponse>), ApiError> {
-    auth.require(&[Role::Operator], "issue sorting-center keys")?;
-    let token = new_token(Role::SortingCenter);
-    state
-        .store
-        .insert_sorting_center_key(&code, &token, state.clock.now_ms())
-        .await?;
+    let token = partners::issue_sorting_center_key(state.ctx(), &auth.0, &code).await?;
     Ok((
         StatusCode::CREATED,
         Json(SortingCenterKeyResponse {
@@ -194,46 +151,32 @@ pub async fn list_courier_pickups(
     auth: Auth,
     ApiQuery(q): ApiQuery<PickupsQuery>,
 ) -> Result<Json<PickupList>, ApiError> {
-    let courier = auth.require(&[Role::Courier], "list courier pickups")?;
-    let date = query_date(q.date.as_deref(), &state)?;
-    let cities = state.store.list_courier_cities(&courier.id).await?;
-    let handovers = state.store.list_pickups(&date.to_string(), &cities).await?;
-    let points: Vec<(f64, f64)> = handovers
-        .iter()
-        .map(|h| (h.handover.address.lat, h.handover.address.lon))
+    let route = partners::courier_pickups(state.ctx(), &auth.0, q.date.as_deref()).await?;
+    let items = route
+        .stops
+        .into_iter()
+        .enumerate()
+        .map(|(k, stop)| {
+            let h = stop.view.handover;
+            let bags: Vec<BagResponse> = stop.view.bags.into_iter().map(bag_response).collect();
+            PickupStop {
+                sequence: k + 1,
+                declared_weight_g: bags.iter().map(|b| b.weight_g).sum(),
+                pickup_address: address_view(&h.address),
+                handover_id: h.handover_id,
+                seller_id: h.seller_id,
+                status: h.status,
+                sorting_center: h.sorting_center,
+                bags,
+                leg_m: stop.leg_m.round(),
+            }
+        })
         .collect();
-    let order = order_stops(&points);
-    let mut slots: Vec<Option<crate::store::HandoverView>> =
-        handovers.into_iter().map(Some).collect();
-    let mut items = Vec::with_capacity(order.len());
-    let mut route_length_m = 0.0;
-    let mut previous: Option<(f64, f64)> = None;
-    for (k, &i) in order.iter().enumerate() {
-        let Some(view) = slots[i].take() else {
-            continue;
-        };
-        let leg_m = previous.map_or(0.0, |p| distance_m(p, points[i]));
-        route_length_m += leg_m;
-        previous = Some(points[i]);
-        let h = view.handover;
-        let bags: Vec<BagResponse> = view.bags.into_iter().map(bag_response).collect();
-        items.push(PickupStop {
-            sequence: k + 1,
-            declared_weight_g: bags.iter().map(|b| b.weight_g).sum(),
-            pickup_address: address_view(&h.address),
-            handover_id: h.handover_id,
-            seller_id: h.seller_id,
-            status: h.status,
-            sorting_center: h.sorting_center,
-            bags,
-            leg_m: leg_m.round(),
-        });
-    }
     Ok(Json(PickupList {
-        date: date.to_string(),
+        date: route.date.to_string(),
         items,
         next_cursor: None,
-        route_length_m: route_length_m.round(),
+        route_length_m: route.length_m.round(),
     }))
 }
 
@@ -272,25 +215,8 @@ pub async fn list_discrepancies(
     Path(code): Path<String>,
     ApiQuery(q): ApiQuery<DiscrepanciesQuery>,
 ) -> Result<Json<DiscrepancyReport>, ApiError> {
-    let caller = auth.require(
-        &[Role::Operator, Role::SortingCenter],
-        "read intake discrepancies",
-    )?;
-    if caller.role == Role::SortingCenter && caller.id != code {
-        return Err(ApiError::not_found(
-            "sorting_center_not_found",
-            format!("no sorting center {code} for this key"),
-        ));
-    }
-    let date = query_date(q.date.as_deref(), &state)?;
-    let from_ms = date
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc().timestamp_millis() - 8 * 3_600_000)
-        .unwrap_or_default();
-    let report = state
-        .store
-        .list_discrepancies(&code, from_ms, from_ms + 24 * 3_600_000)
-        .await?;
+    let (date, report) =
+        partners::intake_discrepancies(state.ctx(), &auth.0, &code, q.date.as_deref()).await?;
     let items = |list: Vec<(String, String, String)>| {
         list.into_iter()
             .map(|(tracking_number, bag_id, handover_id)| DiscrepancyItem {

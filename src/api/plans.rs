@@ -1,11 +1,11 @@
 //! Consolidation plans over HTTP: the planner (a pure module) run on a seller's
-//! registered parcels. The same plan feeds `auto_plan` handover booking.
+//! registered parcels (`service::plans`). The same plan feeds `auto_plan` booking.
 
 use super::error::ApiError;
 use super::extract::{ApiJson, Caller, roles};
-use super::sellers::seller_scope;
 use crate::app::AppState;
-use crate::planner::{Plan, PlanParcel, plan};
+use crate::planner::Plan;
+use crate::service::plans;
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
@@ -18,65 +18,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create_plan))
 }
 
-/// Plans the given parcels of a seller (default: all registered, unbagged ones).
-/// Listed parcels must be the seller's, registered and not yet in a bag.
-pub(crate) async fn plan_for_seller(
-    state: &AppState,
-    seller_id: &str,
-    tracking_numbers: Option<&[String]>,
-) -> Result<Plan, ApiError> {
-    let records = state
-        .store
-        .list_plannable_parcels(seller_id, tracking_numbers)
-        .await?;
-    if let Some(list) = tracking_numbers {
-        for t in list {
-            match records.iter().find(|r| &r.tracking_number == t) {
-                None => {
-                    return Err(ApiError::unprocessable(
-                        "parcel_not_found",
-                        format!("parcel {t} is not registered for this seller"),
-                    ));
-                }
-                Some(r) if r.status != "registered" => {
-                    return Err(ApiError::conflict(
-                        "parcel_cancelled",
-                        format!("parcel {t} was cancelled"),
-                    ));
-                }
-                Some(r) if r.bag_id.is_some() => {
-                    return Err(ApiError::conflict(
-                        "parcel_already_bagged",
-                        format!(
-                            "parcel {t} is already in bag {}",
-                            r.bag_id.as_deref().unwrap_or("")
-                        ),
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
-    }
-    let parcels: Vec<PlanParcel> = records
-        .into_iter()
-        .map(|r| PlanParcel {
-            tracking_number: r.tracking_number,
-            order_id: Some(r.order_id),
-            weight_g: u32::try_from(r.weight_g).unwrap_or(u32::MAX),
-            length_cm: r.length_cm,
-            width_cm: r.width_cm,
-            height_cm: r.height_cm,
-            sorting_center: r.sorting_center,
-        })
-        .collect();
-    let config = state.settings.rules.plan_config();
-    // Planning 100,000 parcels takes a fraction of a second of CPU: off the runtime.
-    tokio::task::spawn_blocking(move || plan(&parcels, &config))
-        .await
-        .map_err(|_| ApiError::internal())
-}
-
-/// The plan format (API.md), as documented; the planner's own types serialise to it.
+/// The plan format, as documented; the planner's own types serialise to it.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Plan)]
 pub struct PlanDoc {
@@ -122,8 +64,13 @@ pub async fn create_plan(
     Path(seller_id): Path<String>,
     ApiJson(body): ApiJson<CreatePlanRequest>,
 ) -> Result<Json<Plan>, ApiError> {
-    seller_scope(&state, &auth, &seller_id).await?;
     Ok(Json(
-        plan_for_seller(&state, &seller_id, body.tracking_numbers.as_deref()).await?,
+        plans::plan_parcels(
+            state.ctx(),
+            &auth.0,
+            &seller_id,
+            body.tracking_numbers.as_deref(),
+        )
+        .await?,
     ))
 }

@@ -5,8 +5,9 @@
 use super::error::ApiError;
 use super::extract::{ApiJson, Caller, roles};
 use crate::app::AppState;
-use crate::domain::Role;
 use crate::domain::time::parse_rfc3339;
+use crate::service::address::check_coordinates;
+use crate::service::scans::{self, check_not_future};
 use crate::store::{ScanEvent, ScanKind, ScanResult};
 use axum::Json;
 use axum::extract::State;
@@ -19,9 +20,6 @@ use validator::Validate;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(post_scans))
 }
-
-/// How far in the future an event's clock may run ahead of ours.
-const MAX_CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 pub struct ScanEventInput {
@@ -75,13 +73,7 @@ fn parse_event(i: usize, e: ScanEventInput, now_ms: i64) -> Result<ScanEvent, Ap
             "use RFC 3339, e.g. 2026-11-26T08:00:00Z",
         )
     })?;
-    if occurred_at_ms > now_ms + MAX_CLOCK_SKEW_MS {
-        return Err(ApiError::invalid_field(
-            &field("occurred_at"),
-            "in_future",
-            "the scan's time is in the future",
-        ));
-    }
+    check_not_future(&field("occurred_at"), occurred_at_ms, now_ms)?;
     let kind = match e.event_type.as_str() {
         "picked_up" => {
             let measured_weight_g = e.measured_weight_g.ok_or_else(|| {
@@ -103,7 +95,7 @@ fn parse_event(i: usize, e: ScanEventInput, now_ms: i64) -> Result<ScanEvent, Ap
                 }
             };
             if let (Some(lat), Some(lon)) = (e.lat, e.lon) {
-                super::coverage::check_coordinates(lat, lon, &format!("events[{i}]"))?;
+                check_coordinates(lat, lon, &format!("events[{i}]"))?;
             }
             ScanKind::PickedUp {
                 measured_weight_g,
@@ -153,7 +145,6 @@ pub async fn post_scans(
     Caller(auth): Caller<{ roles::SCANNERS }>,
     ApiJson(body): ApiJson<ScansRequest>,
 ) -> Result<Json<ScansResponse>, ApiError> {
-    let poster = auth.require(&[Role::Courier, Role::SortingCenter], "post scans")?;
     let now_ms = state.clock.now_ms();
     let events = body
         .events
@@ -161,18 +152,8 @@ pub async fn post_scans(
         .enumerate()
         .map(|(i, e)| parse_event(i, e, now_ms))
         .collect::<Result<Vec<_>, _>>()?;
-    let results = state
-        .store
-        .apply_scans(poster, &events, &state.settings.limits, now_ms)
-        .await?;
+    let results = scans::apply_scans(state.ctx(), &auth.0, &events).await?;
     let accepted = results.iter().filter(|r| r.accepted).count();
-    tracing::info!(
-        poster.role = poster.role.as_str(),
-        poster.id = %poster.id,
-        scans.events = results.len(),
-        scans.accepted = accepted,
-        "scans applied"
-    );
     Ok(Json(ScansResponse {
         accepted,
         rejected: results.len() - accepted,

@@ -1,16 +1,15 @@
-//! Sellers: the operator creates them (with a one-time API key), sellers grant ISVs,
-//! report daily order volumes, and ask whether they are eligible for door pickup.
+//! Sellers over HTTP: the operator creates them (with a one-time API key), sellers
+//! grant ISVs, report daily order volumes, and ask whether they are eligible for door
+//! pickup. The rules are the use cases' (`service::sellers`).
 
-use super::coverage::{
-    AddressInput, CoverageCheckResponse, check_seller_coverage, resolve_address,
-};
+use super::dto::{AddressView, address_view};
 use super::error::ApiError;
 use super::extract::{ApiJson, Auth, Caller, roles};
 use crate::app::AppState;
-use crate::domain::eligibility::window;
-use crate::domain::time::{format_ms, parse_date};
-use crate::domain::{Principal, Role, new_id};
-use crate::store::{SellerRecord, new_token};
+use crate::domain::time::format_ms;
+use crate::service::address::AddressInput;
+use crate::service::sellers::{self, Eligibility, Grant, NewSeller};
+use crate::store::SellerRecord;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -38,21 +37,6 @@ pub struct CreateSellerRequest {
     pub pickup_address: AddressInput,
 }
 
-/// A pickup address as stored: codes resolved, names for people.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AddressView {
-    pub province: String,
-    pub province_name: String,
-    pub city: String,
-    pub city_name: String,
-    pub district: Option<String>,
-    pub street: String,
-    /// GCJ-02 latitude.
-    pub lat: f64,
-    /// GCJ-02 longitude.
-    pub lon: f64,
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SellerResponse {
     pub id: String,
@@ -62,26 +46,6 @@ pub struct SellerResponse {
     /// Shown once, at creation: store it, it cannot be read again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
-}
-
-pub(crate) fn address_view(a: &crate::store::Address) -> AddressView {
-    let regions = crate::regions::Regions::embedded();
-    AddressView {
-        province: a.province_code.clone(),
-        province_name: regions
-            .province(&a.province_code)
-            .map(|p| p.name.clone())
-            .unwrap_or_default(),
-        city: a.city_code.clone(),
-        city_name: regions
-            .city(&a.city_code)
-            .map(|c| c.name.clone())
-            .unwrap_or_default(),
-        district: a.district.clone(),
-        street: a.street.clone(),
-        lat: a.lat,
-        lon: a.lon,
-    }
 }
 
 fn seller_response(s: &SellerRecord, api_key: Option<String>) -> SellerResponse {
@@ -103,16 +67,11 @@ pub async fn create_seller(
     Caller(auth): Caller<{ roles::OPERATOR }>,
     ApiJson(body): ApiJson<CreateSellerRequest>,
 ) -> Result<(StatusCode, Json<SellerResponse>), ApiError> {
-    auth.require(&[Role::Operator], "create sellers")?;
-    let address = resolve_address(&body.pickup_address, "pickup_address")?;
-    let seller = SellerRecord {
-        seller_id: new_id("SL"),
-        name: body.name.trim().to_owned(),
-        address,
-        created_at_ms: state.clock.now_ms(),
+    let input = NewSeller {
+        name: body.name,
+        pickup_address: body.pickup_address,
     };
-    let token = new_token(Role::Seller);
-    state.store.insert_seller(&seller, &token).await?;
+    let (seller, token) = sellers::create_seller(state.ctx(), &auth.0, &input).await?;
     Ok((
         StatusCode::CREATED,
         Json(seller_response(&seller, Some(token))),
@@ -127,22 +86,8 @@ pub async fn get_seller(
     auth: Auth,
     Path(seller_id): Path<String>,
 ) -> Result<Json<SellerResponse>, ApiError> {
-    let seller = seller_scope(&state, &auth, &seller_id).await?;
+    let seller = sellers::get_seller(state.ctx(), &auth.0, &seller_id).await?;
     Ok(Json(seller_response(&seller, None)))
-}
-
-/// Resolves a seller-scoped route: couriers and sorting centers may never call one
-/// (403); a seller reaches only itself and an ISV only its grantors (404 otherwise).
-pub(crate) async fn seller_scope(
-    state: &AppState,
-    auth: &Auth,
-    seller_id: &str,
-) -> Result<SellerRecord, ApiError> {
-    auth.require(
-        &[Role::Operator, Role::Seller, Role::Isv],
-        "act for sellers",
-    )?;
-    Ok(state.store.authorize_seller(&auth.0, seller_id).await?)
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
@@ -175,82 +120,32 @@ pub async fn put_order_volumes(
     Path(seller_id): Path<String>,
     ApiJson(body): ApiJson<OrderVolumesRequest>,
 ) -> Result<Json<OrderVolumesResponse>, ApiError> {
-    auth.require(&[Role::Operator, Role::Seller], "report order volumes")?;
-    seller_scope(&state, &auth, &seller_id).await?;
-    let mut days = Vec::with_capacity(body.days.len());
-    for (i, d) in body.days.iter().enumerate() {
-        let date = parse_date(&d.date).ok_or_else(|| {
-            ApiError::invalid_field(&format!("days[{i}].date"), "invalid_date", "use YYYY-MM-DD")
-        })?;
-        days.push((date, d.orders));
-    }
-    state.store.put_order_volumes(&seller_id, &days).await?;
+    let days: Vec<sellers::DayOrders> = body
+        .days
+        .into_iter()
+        .map(|d| sellers::DayOrders {
+            date: d.date,
+            orders: d.orders,
+        })
+        .collect();
+    let days_saved = sellers::report_order_volumes(state.ctx(), &auth.0, &seller_id, &days).await?;
     Ok(Json(OrderVolumesResponse {
         seller_id,
-        days_saved: days.len(),
+        days_saved,
     }))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EligibilityResponse {
-    pub eligible: bool,
-    pub average_daily_orders: f64,
-    pub threshold: f64,
-    pub window_days: u32,
-    /// First and last day of the window (China dates, both included).
-    pub window_from: String,
-    pub window_to: String,
-    /// Door-pickup coverage of the seller's pickup address today.
-    pub coverage: CoverageCheckResponse,
-    /// Why not eligible: `below_order_threshold` and any coverage code.
-    pub reasons: Vec<String>,
-}
-
-/// Whether the seller qualifies for free door pickup (SPEC rules 4 and 5).
+/// Whether the seller qualifies for free door pickup (docs/rules.md, rules 4 and 5).
 #[utoipa::path(get, path = "/v1/sellers/{seller_id}/eligibility", tag = "sellers",
-    responses((status = 200, body = EligibilityResponse), (status = 404, body = super::error::Problem)))]
+    responses((status = 200, body = Eligibility), (status = 404, body = super::error::Problem)))]
 pub async fn get_eligibility(
     State(state): State<AppState>,
     auth: Auth,
     Path(seller_id): Path<String>,
-) -> Result<Json<EligibilityResponse>, ApiError> {
-    let seller = seller_scope(&state, &auth, &seller_id).await?;
-    let today = state.clock.today();
-    Ok(Json(eligibility(&state, &seller, today).await?))
-}
-
-/// The eligibility of a seller for a pickup on `date`, measured on today's figures.
-pub(crate) async fn eligibility(
-    state: &AppState,
-    seller: &SellerRecord,
-    date: chrono::NaiveDate,
-) -> Result<EligibilityResponse, ApiError> {
-    let rule = state.settings.eligibility;
-    let today = state.clock.today();
-    let (first, last) = window(today, rule.window_days);
-    let days = state
-        .store
-        .list_order_volumes(&seller.seller_id, first, last)
-        .await?;
-    let average = rule.average(today, &days);
-    let coverage = check_seller_coverage(state, seller, date).await?;
-    let mut reasons = Vec::new();
-    if !rule.is_eligible(average) {
-        reasons.push("below_order_threshold".to_owned());
-    }
-    if let Some(code) = &coverage.code {
-        reasons.push(code.clone());
-    }
-    Ok(EligibilityResponse {
-        eligible: reasons.is_empty(),
-        average_daily_orders: (average * 100.0).round() / 100.0,
-        threshold: rule.threshold,
-        window_days: rule.window_days,
-        window_from: first.to_string(),
-        window_to: last.to_string(),
-        coverage,
-        reasons,
-    })
+) -> Result<Json<Eligibility>, ApiError> {
+    Ok(Json(
+        sellers::seller_eligibility(state.ctx(), &auth.0, &seller_id).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
@@ -273,11 +168,13 @@ pub struct GrantList {
     pub next_cursor: Option<String>,
 }
 
-fn require_seller_itself(auth: &Auth) -> Result<&Principal, ApiError> {
-    auth.require(
-        &[Role::Operator, Role::Seller],
-        "manage a seller's ISV grants",
-    )
+fn grant_response(seller_id: &str, g: Grant) -> GrantResponse {
+    GrantResponse {
+        seller_id: seller_id.to_owned(),
+        isv_id: g.isv_id,
+        isv_name: Some(g.isv_name),
+        granted_at: format_ms(g.granted_at_ms),
+    }
 }
 
 /// Authorise an ISV to act for the seller.
@@ -290,27 +187,8 @@ pub async fn create_grant(
     Path(seller_id): Path<String>,
     ApiJson(body): ApiJson<CreateGrantRequest>,
 ) -> Result<(StatusCode, Json<GrantResponse>), ApiError> {
-    seller_scope(&state, &auth, &seller_id).await?;
-    require_seller_itself(&auth)?;
-    let now = state.clock.now_ms();
-    state
-        .store
-        .insert_grant(&seller_id, &body.isv_id, now)
-        .await?;
-    let grants = state.store.list_grants(&seller_id).await?;
-    let (_, name, at) = grants
-        .into_iter()
-        .find(|(id, _, _)| *id == body.isv_id)
-        .unwrap_or((body.isv_id.clone(), String::new(), now));
-    Ok((
-        StatusCode::CREATED,
-        Json(GrantResponse {
-            seller_id,
-            isv_id: body.isv_id,
-            isv_name: Some(name),
-            granted_at: format_ms(at),
-        }),
-    ))
+    let grant = sellers::grant_isv(state.ctx(), &auth.0, &seller_id, &body.isv_id).await?;
+    Ok((StatusCode::CREATED, Json(grant_response(&seller_id, grant))))
 }
 
 /// The ISVs the seller has authorised.
@@ -321,21 +199,12 @@ pub async fn list_grants(
     auth: Auth,
     Path(seller_id): Path<String>,
 ) -> Result<Json<GrantList>, ApiError> {
-    seller_scope(&state, &auth, &seller_id).await?;
-    let items = state
-        .store
-        .list_grants(&seller_id)
-        .await?
-        .into_iter()
-        .map(|(isv_id, name, at)| GrantResponse {
-            seller_id: seller_id.clone(),
-            isv_id,
-            isv_name: Some(name),
-            granted_at: format_ms(at),
-        })
-        .collect();
+    let grants = sellers::list_grants(state.ctx(), &auth.0, &seller_id).await?;
     Ok(Json(GrantList {
-        items,
+        items: grants
+            .into_iter()
+            .map(|g| grant_response(&seller_id, g))
+            .collect(),
         next_cursor: None,
     }))
 }
@@ -348,14 +217,6 @@ pub async fn delete_grant(
     auth: Auth,
     Path((seller_id, isv_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    seller_scope(&state, &auth, &seller_id).await?;
-    require_seller_itself(&auth)?;
-    if state.store.delete_grant(&seller_id, &isv_id).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::not_found(
-            "grant_not_found",
-            format!("seller {seller_id} has not granted {isv_id}"),
-        ))
-    }
+    sellers::revoke_grant(state.ctx(), &auth.0, &seller_id, &isv_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,10 +1,11 @@
-//! Tracking (SPEC rule 8): anyone holding a tracking number, with any valid token,
-//! sees its logistics timeline and nothing of the seller.
+//! Tracking over HTTP (docs/rules.md, rule 17): anyone holding a tracking number, with
+//! any valid token, sees its logistics timeline and nothing of the seller.
 
 use super::error::ApiError;
 use super::extract::Auth;
 use crate::app::AppState;
 use crate::domain::time::format_ms;
+use crate::service::tracking::track_parcel;
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::Serialize;
@@ -48,16 +49,7 @@ pub async fn get_tracking(
     _auth: Auth,
     Path(tracking_number): Path<String>,
 ) -> Result<Json<TrackingResponse>, ApiError> {
-    let view = state
-        .store
-        .get_tracking(&tracking_number)
-        .await?
-        .ok_or_else(|| {
-            ApiError::not_found(
-                "tracking_number_not_found",
-                format!("no parcel {tracking_number}"),
-            )
-        })?;
+    let view = track_parcel(state.ctx(), &tracking_number).await?;
     Ok(Json(TrackingResponse {
         tracking_number: view.tracking_number,
         status: view.status.into(),

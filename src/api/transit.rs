@@ -1,13 +1,13 @@
-//! Transit and claims (SPEC rule 9): a seller's bags, overdue ones included, and the
-//! claims a seller opens for an overdue bag or for parcels missing at intake, which
-//! only the operator decides.
+//! Transit and claims over HTTP (docs/rules.md, rule 16): a seller's bags, overdue
+//! ones included, and the claims a seller opens for an overdue bag or for parcels
+//! missing at intake, which only the operator decides (`service::claims`).
 
+use super::dto::{BagResponse, bag_response};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
-use super::handovers::{BagResponse, bag_response, page_limit};
-use super::sellers::seller_scope;
 use crate::app::AppState;
 use crate::domain::time::format_ms;
+use crate::service::claims::{self, BagFilter, NewClaim};
 use crate::store::ClaimRecord;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -51,27 +51,12 @@ pub async fn list_bags(
     Path(seller_id): Path<String>,
     ApiQuery(q): ApiQuery<BagsQuery>,
 ) -> Result<Json<BagList>, ApiError> {
-    seller_scope(&state, &auth, &seller_id).await?;
-    if let Some(s) = q.status.as_deref()
-        && !["open", "picked_up", "received", "cancelled", "overdue"].contains(&s)
-    {
-        return Err(ApiError::invalid_field(
-            "status",
-            "invalid",
-            "one of open, picked_up, received, cancelled, overdue",
-        ));
-    }
-    let limit = page_limit(q.limit)?;
-    let page = state
-        .store
-        .list_bags(
-            &seller_id,
-            q.status.as_deref(),
-            state.clock.now_ms(),
-            limit,
-            q.cursor.as_deref(),
-        )
-        .await?;
+    let filter = BagFilter {
+        status: q.status,
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    let page = claims::list_bags(state.ctx(), &auth.0, &seller_id, &filter).await?;
     Ok(Json(BagList {
         items: page.items.into_iter().map(bag_response).collect(),
         next_cursor: page.next_cursor,
@@ -136,17 +121,12 @@ pub async fn create_claim(
     Path(seller_id): Path<String>,
     ApiJson(body): ApiJson<CreateClaimRequest>,
 ) -> Result<(StatusCode, Json<ClaimResponse>), ApiError> {
-    seller_scope(&state, &auth, &seller_id).await?;
-    let claim = state
-        .store
-        .insert_claim(
-            &seller_id,
-            &body.bag_id,
-            body.tracking_numbers.as_deref().unwrap_or(&[]),
-            &body.description,
-            state.clock.now_ms(),
-        )
-        .await?;
+    let claim = NewClaim {
+        bag_id: body.bag_id,
+        tracking_numbers: body.tracking_numbers.unwrap_or_default(),
+        description: body.description,
+    };
+    let claim = claims::open_claim(state.ctx(), &auth.0, &seller_id, &claim).await?;
     Ok((StatusCode::CREATED, Json(claim_response(claim))))
 }
 
@@ -158,10 +138,7 @@ pub async fn list_claims(
     auth: Auth,
     Path(seller_id): Path<String>,
 ) -> Result<Json<ClaimList>, ApiError> {
-    seller_scope(&state, &auth, &seller_id).await?;
-    let items = state
-        .store
-        .list_claims(&seller_id)
+    let items = claims::list_claims(state.ctx(), &auth.0, &seller_id)
         .await?
         .into_iter()
         .map(claim_response)
@@ -185,13 +162,11 @@ pub struct ClaimDecisionRequest {
               (status = 404, body = super::error::Problem), (status = 409, body = super::error::Problem)))]
 pub async fn decide_claim(
     State(state): State<AppState>,
-    Caller(_auth): Caller<{ roles::OPERATOR }>,
+    Caller(auth): Caller<{ roles::OPERATOR }>,
     Path(claim_id): Path<String>,
     ApiJson(body): ApiJson<ClaimDecisionRequest>,
 ) -> Result<Json<ClaimResponse>, ApiError> {
-    let claim = state
-        .store
-        .decide_claim(&claim_id, body.accepted, &body.note, state.clock.now_ms())
-        .await?;
+    let claim =
+        claims::decide_claim(state.ctx(), &auth.0, &claim_id, body.accepted, &body.note).await?;
     Ok(Json(claim_response(claim)))
 }

@@ -1,15 +1,19 @@
-//! The seller-center pages (SPEC rule 10): a seller signs in with its API key and
-//! manages its handovers in a browser: the list, with each handover's status, bags and
-//! times in China time (Asia/Shanghai), and a Cancel button until the pickup is
-//! reported. Server-rendered HTML, no script: the pages call the same store as the API.
+//! The seller-center pages (docs/rules.md, rule 18): a seller signs in with its API key
+//! and manages its handovers in a browser: the list, with each handover's status, bags
+//! and times in China time (Asia/Shanghai), and a Cancel button until the pickup is
+//! reported. Server-rendered HTML, no script: the pages call the same use cases as the
+//! API (`service::handovers`, `service::handover_changes`).
 //!
 //! The session cookie holds the seller's key, `HttpOnly` and `SameSite=Strict` (a
 //! cross-site form cannot post with it), scoped to `/web`.
 
 use crate::app::AppState;
-use crate::domain::Role;
 use crate::domain::time::format_china;
-use crate::store::{HandoverView, StoreError};
+use crate::domain::{Principal, Role};
+use crate::service::ServiceError;
+use crate::service::handover_changes::cancel_handover;
+use crate::service::handovers::{HandoverFilter, list_handovers};
+use crate::store::HandoverView;
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -58,11 +62,11 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// The signed-in seller's id, if the session holds a seller key.
-async fn seller_of(state: &AppState, headers: &HeaderMap) -> Option<String> {
+/// The signed-in seller, if the session holds a seller key.
+async fn seller_of(state: &AppState, headers: &HeaderMap) -> Option<Principal> {
     let token = session_token(headers)?;
     let principal = state.store.get_principal_by_token(&token).await.ok()??;
-    (principal.role == Role::Seller).then_some(principal.id)
+    (principal.role == Role::Seller).then_some(principal)
 }
 
 fn login_form(error: Option<&str>) -> Html<String> {
@@ -142,8 +146,15 @@ fn row(view: &HandoverView) -> String {
     )
 }
 
-async fn render_list(state: &AppState, seller_id: &str, message: Option<&str>) -> Response {
-    let page_items = match state.store.list_handovers(seller_id, None, 200, None).await {
+/// How many handovers the list page shows.
+const PAGE_SIZE: usize = 200;
+
+async fn render_list(state: &AppState, seller: &Principal, message: Option<&str>) -> Response {
+    let filter = HandoverFilter {
+        limit: Some(PAGE_SIZE),
+        ..HandoverFilter::default()
+    };
+    let page_items = match list_handovers(state.ctx(), seller, &seller.id, &filter).await {
         Ok(p) => p.items,
         Err(e) => {
             tracing::error!(error = %e, "seller center: list handovers");
@@ -171,7 +182,7 @@ async fn render_list(state: &AppState, seller_id: &str, message: Option<&str>) -
 
 async fn handovers_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match seller_of(&state, &headers).await {
-        Some(seller_id) => render_list(&state, &seller_id, None).await,
+        Some(seller) => render_list(&state, &seller, None).await,
         None => Redirect::to("/web").into_response(),
     }
 }
@@ -181,35 +192,27 @@ async fn cancel(
     headers: HeaderMap,
     Path(handover_id): Path<String>,
 ) -> Response {
-    let Some(seller_id) = seller_of(&state, &headers).await else {
+    let Some(seller) = seller_of(&state, &headers).await else {
         return Redirect::to("/web").into_response();
     };
-    let actor = crate::domain::Principal {
-        role: Role::Seller,
-        id: seller_id.clone(),
-    };
-    match state
-        .store
-        .cancel_handover(&seller_id, &handover_id, &actor, state.clock.now_ms())
-        .await
-    {
+    match cancel_handover(state.ctx(), &seller, &seller.id, &handover_id).await {
         Ok(_) => Redirect::to("/web/handovers").into_response(),
-        Err(StoreError::Conflict(_, _)) => {
+        Err(ServiceError::Conflict(_, _)) => {
             let message = format!(
                 "Handover {handover_id} can no longer be cancelled: the courier has picked it up."
             );
-            let mut response = render_list(&state, &seller_id, Some(&message)).await;
+            let mut response = render_list(&state, &seller, Some(&message)).await;
             *response.status_mut() = StatusCode::CONFLICT;
             response
         }
-        Err(StoreError::NotFound(_, _)) => {
-            let mut response = render_list(&state, &seller_id, Some("No such handover.")).await;
+        Err(ServiceError::NotFound(_, _)) => {
+            let mut response = render_list(&state, &seller, Some("No such handover.")).await;
             *response.status_mut() = StatusCode::NOT_FOUND;
             response
         }
         Err(e) => {
             tracing::error!(error = %e, "seller center: cancel");
-            render_list(&state, &seller_id, Some("Something went wrong; try again.")).await
+            render_list(&state, &seller, Some("Something went wrong; try again.")).await
         }
     }
 }

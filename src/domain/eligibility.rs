@@ -1,4 +1,4 @@
-//! SPEC rule 5, eligibility for free door pickup: the seller's average daily orders
+//! Rule 5 of docs/rules.md, eligibility for free door pickup: the seller's average daily orders
 //! over the complete days before the day of the check (default 30: yesterday and the
 //! 29 days before it) must reach a threshold (default 50). Days without data count as
 //! zero; today's partial count never counts.

@@ -1,4 +1,4 @@
-//! SPEC rule 1, bag limits: at most 300 parcels and 50 kg, no side over 120 cm, the
+//! Rule 1 of docs/rules.md, bag limits: at most 300 parcels and 50 kg, no side over 120 cm, the
 //! three sides summing to at most 180 cm. The limits are configuration with these
 //! defaults. The same check serves a bag as declared at booking and as measured by the
 //! courier at pickup (where a break is a pickup failure, not a pickup).
@@ -47,7 +47,7 @@ pub enum BagLimitError {
 }
 
 impl BagLimitError {
-    /// The stable code clients branch on (API.md).
+    /// The stable code clients branch on (docs/api.md, "Errors").
     pub fn code(&self) -> &'static str {
         match self {
             Self::TooManyParcels { .. } => "bag_too_many_parcels",

@@ -1,4 +1,4 @@
-//! Who calls: the five kinds of token API.md names, and the actor recorded on every
+//! Who calls: the five kinds of token (docs/api.md, "Auth and tenancy"), and the actor recorded on every
 //! change (a handover's history says which operator, seller, ISV, courier or sorting
 //! center did what).
 

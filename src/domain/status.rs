@@ -21,7 +21,7 @@ pub mod bag {
     pub const CANCELLED: &str = "cancelled";
 }
 
-/// Why a courier could not pick up (API.md).
+/// Why a courier could not pick up (docs/rules.md, rule 8).
 pub const PICKUP_FAILURE_REASONS: [&str; 5] = [
     "seller_absent",
     "not_ready",

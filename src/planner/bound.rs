@@ -8,7 +8,7 @@
 //!    and the room J2 bags leave, `|J2| C - w(J2)`, may absorb parcels in `[a, C/2]`
 //!    (J3); what J3 weighs beyond that room needs more bags. `a = 0` gives the plain
 //!    `ceil(weight / C)`.
-//! 3. **Volume, SPEC**: `ceil(sum min(v, F) / F)` with `F = fill * (S/3)^3`, since a
+//! 3. **Volume** (docs/rules.md, rule 10): `ceil(sum min(v, F) / F)` with `F = fill * (S/3)^3`, since a
 //!    bag of two or more parcels holds at most `F` and a bag of one parcel holds one
 //!    parcel counted at most `F`.
 //! 4. **Volume staircase** (tighter when long parcels shrink envelopes): let `g(p)` be
@@ -103,7 +103,7 @@ pub(crate) fn weight_l2(mut w: Vec<u64>, cap: u64) -> u64 {
     best
 }
 
-/// The larger of the SPEC volume bound and the staircase bound.
+/// The larger of the volume bound of rule 10 and the staircase bound.
 fn volume_bound(parcels: &[PlanParcel], idx: &[u32], lim: &Limits) -> u64 {
     let f = lim.cube_cap;
     if f <= 0.0 {

@@ -1,4 +1,4 @@
-//! Reads planning input CSV (API.md "Plan format"): header
+//! Reads planning input CSV (docs/api.md and the `plan` command's format, docs/rules.md rule 10): header
 //! `tracking_number,weight_g,length_cm,width_cm,height_cm,sorting_center` with an
 //! optional `order_id` column, columns in any order, extra columns ignored.
 //!

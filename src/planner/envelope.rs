@@ -153,7 +153,7 @@ pub enum BagViolation {
     OverFilled { volume_cm3: f64, capacity_cm3: f64 },
 }
 
-/// Checks one bag against the envelope model of SPEC.md, with `envelope` as `[L, W, H]`.
+/// Checks one bag against the envelope model (docs/rules.md, rule 10), with `envelope` as `[L, W, H]`.
 pub fn validate_bag(
     parcels: &[&PlanParcel],
     envelope: [f64; 3],

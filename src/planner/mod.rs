@@ -1,4 +1,4 @@
-//! Consolidation planner: puts registered parcels into master bags under the SPEC's
+//! Consolidation planner: puts registered parcels into master bags under the
 //! "Bag envelope model", and proves a lower bound on the number of bags. Pure: no I/O
 //! apart from the CSV reader in [`csv_input`], which takes any `Read`.
 //!
@@ -109,7 +109,7 @@ impl PlanParcel {
     }
 }
 
-/// Bag limits; every one is configuration (SPEC rule 1 and "Bag envelope model").
+/// Bag limits; every one is configuration (docs/rules.md, rules 1 and 10).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlanConfig {
     /// Most parcels in one bag (default 300).

@@ -1,6 +1,6 @@
 //! Mainland China's provinces and cities, their boundaries, the sorting centers, the
 //! 2020 coverage seed and the route transit times: the reference data behind
-//! coverage checks (SPEC rule 4), destinations (rule 3) and overdue bags (rule 9).
+//! coverage checks (docs/rules.md, rule 4), destinations (rule 3) and overdue bags (rule 16).
 //!
 //! Key decision: the data is generated offline from public packages by
 //! `data/build/build_regions.py` (see `data/README.md`) and embedded in the binary with
@@ -80,7 +80,7 @@ pub struct SortingCenter {
     pub name: String,
     /// English name.
     pub name_en: String,
-    /// Whether consolidated handover may be routed here (SPEC rule 3).
+    /// Whether consolidated handover may be routed here (docs/rules.md, rule 3).
     pub accepts_consolidation: bool,
     /// The city it is in, when in mainland China.
     pub city_code: Option<String>,

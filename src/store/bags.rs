@@ -1,6 +1,6 @@
-//! Editing a bag before pickup (SPEC rule 6: a seller may take a parcel out of a bag
+//! Editing a bag before pickup (docs/rules.md, rule 9: a seller may take a parcel out of a bag
 //! or add one, within the limits), and listing a seller's bags, overdue ones included
-//! (SPEC rule 9).
+//! (rule 16).
 
 use super::handovers::{BagRecord, insert_event};
 use super::{Store, StoreError, StoreResult, placeholders};
@@ -188,7 +188,7 @@ pub struct Discrepancies {
 
 impl Store {
     /// A seller's bags, oldest first; `overdue` means picked up and not received
-    /// within the route's expected transit time as of `now_ms` (SPEC rule 9).
+    /// within the route's expected transit time as of `now_ms` (rule 16).
     pub async fn list_bags(
         &self,
         seller_id: &str,

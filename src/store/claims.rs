@@ -1,4 +1,4 @@
-//! Claims for bags lost in transit (SPEC rule 9): a seller opens one for an overdue
+//! Claims for bags lost in transit (docs/rules.md, rule 16): a seller opens one for an overdue
 //! bag or for parcels missing at intake; only the operator decides it.
 
 use super::{Store, StoreError, StoreResult};

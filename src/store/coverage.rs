@@ -1,4 +1,4 @@
-//! Reference data the operator manages: sorting centers and pickup coverage (SPEC
+//! Reference data the operator manages: sorting centers and pickup coverage (docs/rules.md,
 //! rules 3 and 4). Both are seeded from `data/` at start without overwriting what is
 //! there (`ON CONFLICT DO NOTHING`), so an operator's edit survives restarts and
 //! several servers may seed at once.

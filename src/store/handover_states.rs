@@ -1,5 +1,5 @@
 //! Handover state changes a seller makes: cancelling until the courier reports the
-//! pickup (SPEC rule 6) and rescheduling after a failure. Each is one guarded
+//! pickup (docs/rules.md, rule 7) and rescheduling after a failure. Each is one guarded
 //! `UPDATE handover ... WHERE status IN (...)`: a pickup report takes the same row
 //! first or finds it changed, so a race ends in exactly one outcome.
 

@@ -431,7 +431,7 @@ async fn load_parcel_facts(
 }
 
 /// Refuses parcels that are unknown, cancelled, already in a bag, or bound for
-/// another sorting center (SPEC rule 2: only registered parcels are bagged).
+/// another sorting center (docs/rules.md, rule 2: only registered parcels are bagged).
 fn check_parcels_free(
     facts: &HashMap<String, ParcelFacts>,
     parcels: &[String],

@@ -1,4 +1,4 @@
-//! Idempotency keys (API.md): the first response to a creating POST is saved with a
+//! Idempotency keys (docs/api.md, "Idempotency"): the first response to a creating POST is saved with a
 //! hash of the request and replayed for the same key; a different request under the
 //! same key is refused. A key is claimed with an INSERT before the work is done, so
 //! two servers handling the same key at once cannot both create.

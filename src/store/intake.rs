@@ -1,4 +1,4 @@
-//! Intake at the sorting center (SPEC rule 7): the bag is received, the parcels found
+//! Intake at the sorting center (docs/rules.md, rule 15): the bag is received, the parcels found
 //! in it are recorded, and in one `UPDATE` the bag's registered parcels become
 //! received (first scan backdated to the bag's pickup) or missing. A parcel found but
 //! not registered in the bag is accepted with the intake time as its first scan; a bag
@@ -111,7 +111,7 @@ pub(super) async fn received(
         }
         query.execute(&mut **tx).await?;
     }
-    // SPEC rule 7: registered parcels found get the bag's pickup time as first scan;
+    // Rule 15: registered parcels found get the bag's pickup time as first scan;
     // with no pickup reported, the intake time is the first scan.
     let (basis_at, basis) = match bag.picked_up_at_ms {
         Some(at) => (at, "bag_pickup"),

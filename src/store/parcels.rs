@@ -1,5 +1,5 @@
 //! Parcels: bulk registration with per-item results, and the seller's cancellation of
-//! a parcel whose order was cancelled (SPEC rules 6 and 11).
+//! a parcel whose order was cancelled (docs/rules.md, rules 11 and 19).
 //!
 //! Registration is set-based: one multi-row `INSERT ... ON CONFLICT DO NOTHING
 //! RETURNING` per chunk, so a 300-parcel intake is a handful of statements and a

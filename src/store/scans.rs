@@ -1,5 +1,5 @@
 //! Scan events from couriers (pickup, pickup failure) and sorting centers (intake),
-//! and the backdated first scan (SPEC rule 7).
+//! and the backdated first scan (docs/rules.md, rule 15).
 //!
 //! A batch is one transaction. Events posted before are found with one query and
 //! acknowledged again; the batch's new events are stored with their results in one
@@ -360,7 +360,7 @@ async fn picked_up(
         )));
     }
     if let Err(broken) = limits.check_measured(measured_weight_g, measured_sides_cm) {
-        // Not a pickup: the courier refuses an over-limit bag (SPEC rule 1).
+        // Not a pickup: the courier refuses an over-limit bag (docs/rules.md, rule 1).
         let failed = mark_failed(
             tx,
             courier,

@@ -1,5 +1,5 @@
-//! A parcel's public timeline (SPEC rule 8): logistics events only, nothing of the
-//! seller. The pickup appears only once the bag is received (SPEC rule 7: until the
+//! A parcel's public timeline (docs/rules.md, rule 17): logistics events only, nothing of the
+//! seller. The pickup appears only once the bag is received (rule 17: until the
 //! intake, buyers see no pickup), stamped with when it happened (`at`) and when
 //! firstmile learned it (`recorded_at`), so a backdated first scan stays auditable.
 
@@ -46,7 +46,7 @@ impl Store {
         .fetch_optional(&self.reader)
         .await?;
         let Some(row) = row else {
-            // Never registered, but found in a bag at intake (SPEC rule 7).
+            // Never registered, but found in a bag at intake (docs/rules.md, rule 15).
             let Some(found) = intake else { return Ok(None) };
             let at_ms: i64 = found.try_get("received_at_ms")?;
             return Ok(Some(TrackingView {

@@ -1,4 +1,4 @@
-//! SPEC rules 3, 4 and 5 over HTTP, on the real region data of `data/`: the 2020
+//! Rules 3, 4, 5 and 6 of docs/rules.md over HTTP, on the real region data of `data/`: the 2020
 //! coverage (27 of 31 provinces, 203 cities, three launch waves, 30+ announced), the
 //! sorting centers that take consolidation, the coverage check (by code or name, by
 //! launch date, by the pickup point against the city's boundary and service radius),

@@ -1,4 +1,4 @@
-//! API.md's conventions over HTTP: tokens and tenancy (401, 403, 404), the error
+//! The conventions of docs/api.md over HTTP: tokens and tenancy (401, 403, 404), the error
 //! envelope for bad input (400, 413, 415, 422), health, and the OpenAPI document.
 
 use crate::both;

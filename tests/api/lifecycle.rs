@@ -1,4 +1,4 @@
-//! SPEC rules 1, 2, 6, 7 and 8 over HTTP: bag limits at their boundaries,
+//! Rules 1, 2, 7, 9, 15 and 17 of docs/rules.md over HTTP: bag limits at their boundaries,
 //! consolidation, cancellation until pickup (and the race with a pickup), the
 //! backdated first scan, and the tracking timeline.
 
@@ -557,7 +557,7 @@ both!(
     tracking_shows_logistics_events_only,
 );
 
-/// SPEC rule 1: the limits are configuration.
+/// Rule 1: the limits are configuration.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn configured_bag_limits_replace_the_defaults() {
     let rules = firstmile::config::RuleArgs {

@@ -1,6 +1,6 @@
 //! firstmile's integration tests: one binary, a real server on a real database per
-//! test, talked to over HTTP. Each module pins down the rules of SPEC.md and the lines
-//! of API.md it is named after, on SQLite and on PostgreSQL.
+//! test, talked to over HTTP. Each module pins down the rules of docs/rules.md and the
+//! conventions of docs/api.md it names, on SQLite and on PostgreSQL.
 
 mod helpers;
 

@@ -1,4 +1,4 @@
-//! SPEC rules 9 and 10 over HTTP, and API.md's lines on the people around a seller:
+//! Rules 8, 12, 14, 15 and 16 of docs/rules.md over HTTP, the people around a seller:
 //! ISVs acting only for the sellers that granted them (and recorded as such in a
 //! handover's history), couriers' pickup lists (their cities only, in an optimal
 //! order on a small set), pickup failures and reschedules, sorting-center intakes

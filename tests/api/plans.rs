@@ -1,5 +1,5 @@
 //! Consolidation plans over HTTP (`POST .../plans`, `auto_plan` booking) and through
-//! the `firstmile plan` CLI: the plan format of API.md, valid bags, nothing lost.
+//! the `firstmile plan` CLI: the plan format (docs/rules.md, rule 10), valid bags, nothing lost.
 
 use crate::both;
 use crate::helpers::{TestApp, parcel};

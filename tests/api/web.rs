@@ -1,4 +1,4 @@
-//! The seller-center pages (SPEC rule 10): sign in with the seller's key, list the
+//! The seller-center pages (docs/rules.md, rule 18): sign in with the seller's key, list the
 //! handovers with times in China time, cancel until pickup and not after.
 
 use crate::both;

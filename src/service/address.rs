@@ -3,7 +3,7 @@
 //! for range. Every place that takes an address goes through here, so a bad one always
 //! gets the same 422 with the same field codes.
 
-use super::error::ApiError;
+use super::{ServiceError, ServiceResult};
 use crate::regions::{CityLookupError, Regions};
 use crate::store::Address;
 use serde::{Deserialize, Serialize};
@@ -30,7 +30,7 @@ pub struct AddressInput {
 }
 
 /// Resolves province and city (code or name) and checks the coordinates.
-pub(crate) fn resolve_address(input: &AddressInput, prefix: &str) -> Result<Address, ApiError> {
+pub fn resolve_address(input: &AddressInput, prefix: &str) -> ServiceResult<Address> {
     let (province, city) = resolve_area(&input.province, &input.city, prefix)?;
     check_coordinates(input.lat, input.lon, prefix)?;
     Ok(Address {
@@ -44,11 +44,7 @@ pub(crate) fn resolve_address(input: &AddressInput, prefix: &str) -> Result<Addr
 }
 
 /// Province and city codes for a province and city given by code or name.
-pub(crate) fn resolve_area(
-    province: &str,
-    city: &str,
-    prefix: &str,
-) -> Result<(String, String), ApiError> {
+pub fn resolve_area(province: &str, city: &str, prefix: &str) -> ServiceResult<(String, String)> {
     let regions = Regions::embedded();
     let field = |name: &str| {
         if prefix.is_empty() {
@@ -58,8 +54,8 @@ pub(crate) fn resolve_area(
         }
     };
     let p = regions.province(province).ok_or_else(|| {
-        ApiError::invalid_field(
-            &field("province"),
+        ServiceError::field(
+            field("province"),
             "unknown_province",
             format!("no province {province:?}"),
         )
@@ -68,10 +64,10 @@ pub(crate) fn resolve_area(
         .city_in_province(&p.code, city)
         .map_err(|e| match e {
             CityLookupError::Unknown(_) => {
-                ApiError::invalid_field(&field("city"), "unknown_city", format!("no city {city:?}"))
+                ServiceError::field(field("city"), "unknown_city", format!("no city {city:?}"))
             }
-            CityLookupError::NotInProvince { city_code, .. } => ApiError::invalid_field(
-                &field("city"),
+            CityLookupError::NotInProvince { city_code, .. } => ServiceError::field(
+                field("city"),
                 "city_not_in_province",
                 format!("city {city_code} is not in province {}", p.code),
             ),
@@ -79,7 +75,7 @@ pub(crate) fn resolve_area(
     Ok((p.code.clone(), c.code.clone()))
 }
 
-pub(crate) fn check_coordinates(lat: f64, lon: f64, prefix: &str) -> Result<(), ApiError> {
+pub fn check_coordinates(lat: f64, lon: f64, prefix: &str) -> ServiceResult<()> {
     let field = |name: &str| {
         if prefix.is_empty() {
             name.to_owned()
@@ -88,15 +84,15 @@ pub(crate) fn check_coordinates(lat: f64, lon: f64, prefix: &str) -> Result<(), 
         }
     };
     if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
-        return Err(ApiError::invalid_field(
-            &field("lat"),
+        return Err(ServiceError::field(
+            field("lat"),
             "invalid_coordinates",
             "latitude is from -90 to 90",
         ));
     }
     if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
-        return Err(ApiError::invalid_field(
-            &field("lon"),
+        return Err(ServiceError::field(
+            field("lon"),
             "invalid_coordinates",
             "longitude is from -180 to 180",
         ));

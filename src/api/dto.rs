@@ -1,0 +1,144 @@
+//! Response bodies shared by several resources: a bag, a handover with its bags and
+//! history, a pickup address. They live here, apart from any one resource's module,
+//! so that the resource modules never import one another (each maps its own use
+//! case's result to JSON, and uses these where the same shape appears).
+
+use crate::domain::time::format_ms;
+use crate::store::{Address, BagRecord, HandoverEvent, HandoverView};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A pickup address as stored: codes resolved, names for people.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddressView {
+    pub province: String,
+    pub province_name: String,
+    pub city: String,
+    pub city_name: String,
+    pub district: Option<String>,
+    pub street: String,
+    /// GCJ-02 latitude.
+    pub lat: f64,
+    /// GCJ-02 longitude.
+    pub lon: f64,
+}
+
+pub fn address_view(a: &Address) -> AddressView {
+    let regions = crate::regions::Regions::embedded();
+    AddressView {
+        province: a.province_code.clone(),
+        province_name: regions
+            .province(&a.province_code)
+            .map(|p| p.name.clone())
+            .unwrap_or_default(),
+        city: a.city_code.clone(),
+        city_name: regions
+            .city(&a.city_code)
+            .map(|c| c.name.clone())
+            .unwrap_or_default(),
+        district: a.district.clone(),
+        street: a.street.clone(),
+        lat: a.lat,
+        lon: a.lon,
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BagResponse {
+    /// The bag's id, which is also the code on its label.
+    pub id: String,
+    pub label_code: String,
+    pub status: String,
+    pub sorting_center: String,
+    pub parcels: Vec<String>,
+    pub parcel_count: usize,
+    /// Sum of the parcels' declared weights.
+    pub weight_g: i64,
+    pub length_cm: f64,
+    pub width_cm: f64,
+    pub height_cm: f64,
+    pub measured_weight_g: Option<i64>,
+    pub picked_up_at: Option<String>,
+    pub received_at: Option<String>,
+    /// Received at the sorting center with no pickup reported.
+    pub pickup_not_reported: bool,
+    /// When intake is due: pickup plus the route's expected transit.
+    pub expected_by: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    pub at: String,
+    /// `operator`, `seller`, `isv`, `courier` or `sorting_center`.
+    pub actor_role: String,
+    pub actor_id: String,
+    pub action: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HandoverResponse {
+    pub id: String,
+    pub seller_id: String,
+    pub sorting_center: String,
+    pub pickup_date: String,
+    /// `booked`, `picked_up`, `pickup_failed`, `received` or `cancelled`.
+    pub status: String,
+    pub pickup_address: AddressView,
+    pub failure_reason: Option<String>,
+    pub created_at: String,
+    pub picked_up_at: Option<String>,
+    pub cancelled_at: Option<String>,
+    pub bags: Vec<BagResponse>,
+    /// Who changed the handover, and when (only on a single handover).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryEntry>,
+}
+
+pub fn bag_response(b: BagRecord) -> BagResponse {
+    BagResponse {
+        label_code: b.bag_id.clone(),
+        id: b.bag_id,
+        status: b.status,
+        sorting_center: b.sorting_center,
+        parcel_count: b.parcels.len(),
+        parcels: b.parcels,
+        weight_g: b.weight_g,
+        length_cm: b.sides_cm[0],
+        width_cm: b.sides_cm[1],
+        height_cm: b.sides_cm[2],
+        measured_weight_g: b.measured_weight_g,
+        picked_up_at: b.picked_up_at_ms.map(format_ms),
+        received_at: b.received_at_ms.map(format_ms),
+        pickup_not_reported: b.pickup_not_reported,
+        expected_by: b.picked_up_at_ms.map(|p| format_ms(p + b.transit_ms)),
+    }
+}
+
+fn history_entry(e: HandoverEvent) -> HistoryEntry {
+    HistoryEntry {
+        at: format_ms(e.at_ms),
+        actor_role: e.actor_role,
+        actor_id: e.actor_id,
+        action: e.action,
+        detail: e.detail,
+    }
+}
+
+pub fn handover_response(v: HandoverView) -> HandoverResponse {
+    let h = v.handover;
+    HandoverResponse {
+        pickup_address: address_view(&h.address),
+        id: h.handover_id,
+        seller_id: h.seller_id,
+        sorting_center: h.sorting_center,
+        pickup_date: h.pickup_date,
+        status: h.status,
+        failure_reason: h.failure_reason,
+        created_at: format_ms(h.created_at_ms),
+        picked_up_at: h.picked_up_at_ms.map(format_ms),
+        cancelled_at: h.cancelled_at_ms.map(format_ms),
+        bags: v.bags.into_iter().map(bag_response).collect(),
+        history: v.history.into_iter().map(history_entry).collect(),
+    }
+}

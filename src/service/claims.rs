@@ -1,0 +1,104 @@
+//! Transit and claims (docs/rules.md, rule 16): a seller's bags, overdue ones
+//! included, and the claims a seller opens for an overdue bag or for parcels missing
+//! at intake, which only the operator decides.
+
+use super::sellers::seller_scope;
+use super::{Ctx, ServiceError, ServiceResult, page_limit, require};
+use crate::domain::{Principal, Role};
+use crate::store::{BagPage, ClaimRecord};
+
+/// The statuses a bag list may filter on (`overdue`: picked up and not received
+/// within the route's expected transit time).
+pub const BAG_FILTERS: [&str; 5] = ["open", "picked_up", "received", "cancelled", "overdue"];
+
+/// Which page of a seller's bags.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BagFilter {
+    pub status: Option<String>,
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+/// `list_bags`: the seller's bags, oldest first.
+pub async fn list_bags(
+    ctx: Ctx<'_>,
+    caller: &Principal,
+    seller_id: &str,
+    filter: &BagFilter,
+) -> ServiceResult<BagPage> {
+    seller_scope(ctx, caller, seller_id).await?;
+    if let Some(s) = filter.status.as_deref()
+        && !BAG_FILTERS.contains(&s)
+    {
+        return Err(ServiceError::field(
+            "status",
+            "invalid",
+            "one of open, picked_up, received, cancelled, overdue",
+        ));
+    }
+    let limit = page_limit(filter.limit)?;
+    Ok(ctx
+        .store
+        .list_bags(
+            seller_id,
+            filter.status.as_deref(),
+            ctx.clock.now_ms(),
+            limit,
+            filter.cursor.as_deref(),
+        )
+        .await?)
+}
+
+/// A claim as a seller opens it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewClaim {
+    pub bag_id: String,
+    /// The parcels claimed for; empty for the whole bag, which must be overdue.
+    pub tracking_numbers: Vec<String>,
+    pub description: String,
+}
+
+/// `open_claim`: for an overdue bag, or for parcels missing at intake.
+pub async fn open_claim(
+    ctx: Ctx<'_>,
+    caller: &Principal,
+    seller_id: &str,
+    claim: &NewClaim,
+) -> ServiceResult<ClaimRecord> {
+    seller_scope(ctx, caller, seller_id).await?;
+    Ok(ctx
+        .store
+        .insert_claim(
+            seller_id,
+            &claim.bag_id,
+            &claim.tracking_numbers,
+            &claim.description,
+            ctx.clock.now_ms(),
+        )
+        .await?)
+}
+
+/// `list_claims`: the seller's claims, newest first.
+pub async fn list_claims(
+    ctx: Ctx<'_>,
+    caller: &Principal,
+    seller_id: &str,
+) -> ServiceResult<Vec<ClaimRecord>> {
+    seller_scope(ctx, caller, seller_id).await?;
+    Ok(ctx.store.list_claims(seller_id).await?)
+}
+
+/// `decide_claim` (operator): accepts or rejects an open claim, once.
+pub async fn decide_claim(
+    ctx: Ctx<'_>,
+    caller: &Principal,
+    claim_id: &str,
+    accepted: bool,
+    note: &str,
+) -> ServiceResult<ClaimRecord> {
+    require(caller, &[Role::Operator], "decide claims")?;
+    Ok(ctx
+        .store
+        .decide_claim(claim_id, accepted, note, ctx.clock.now_ms())
+        .await?)
+}

@@ -1,0 +1,45 @@
+//! `apply_scans`: couriers report pickups and pickup failures, sorting centers report
+//! intakes (docs/rules.md, rules 1, 7, 14 and 15). A batch is one transaction in the
+//! store; each event gets its own result, and a repeated event id is acknowledged
+//! again with its first result.
+
+use super::{Ctx, ServiceError, ServiceResult, require};
+use crate::domain::{Principal, Role};
+use crate::store::{ScanEvent, ScanResult};
+
+/// How far in the future an event's clock may run ahead of ours.
+pub const MAX_CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
+
+/// Refuses an event time more than [`MAX_CLOCK_SKEW_MS`] ahead of `now_ms`.
+pub fn check_not_future(field: &str, occurred_at_ms: i64, now_ms: i64) -> ServiceResult<()> {
+    if occurred_at_ms > now_ms + MAX_CLOCK_SKEW_MS {
+        return Err(ServiceError::field(
+            field,
+            "in_future",
+            "the scan's time is in the future",
+        ));
+    }
+    Ok(())
+}
+
+/// `apply_scans`: one result per event, in order.
+pub async fn apply_scans(
+    ctx: Ctx<'_>,
+    caller: &Principal,
+    events: &[ScanEvent],
+) -> ServiceResult<Vec<ScanResult>> {
+    let poster = require(caller, &[Role::Courier, Role::SortingCenter], "post scans")?;
+    let results = ctx
+        .store
+        .apply_scans(poster, events, &ctx.settings.limits, ctx.clock.now_ms())
+        .await?;
+    let accepted = results.iter().filter(|r| r.accepted).count();
+    tracing::info!(
+        poster.role = poster.role.as_str(),
+        poster.id = %poster.id,
+        scans.events = results.len(),
+        scans.accepted = accepted,
+        "scans applied"
+    );
+    Ok(results)
+}
