@@ -4,6 +4,7 @@
 //! case's result to JSON, and uses these where the same shape appears).
 
 use crate::domain::time::format_ms;
+use crate::domain::{BagStatus, HandoverStatus, PickupFailureReason, Role};
 use crate::store::{Address, BagRecord, HandoverEvent, HandoverView};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -48,7 +49,8 @@ pub struct BagResponse {
     /// The bag's id, which is also the code on its label.
     pub id: String,
     pub label_code: String,
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: BagStatus,
     pub sorting_center: String,
     pub parcels: Vec<String>,
     pub parcel_count: usize,
@@ -70,7 +72,8 @@ pub struct BagResponse {
 pub struct HistoryEntry {
     pub at: String,
     /// `operator`, `seller`, `isv`, `courier` or `sorting_center`.
-    pub actor_role: String,
+    #[schema(value_type = String)]
+    pub actor_role: Role,
     pub actor_id: String,
     pub action: String,
     pub detail: Option<String>,
@@ -83,9 +86,11 @@ pub struct HandoverResponse {
     pub sorting_center: String,
     pub pickup_date: String,
     /// `booked`, `picked_up`, `pickup_failed`, `received` or `cancelled`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: HandoverStatus,
     pub pickup_address: AddressView,
-    pub failure_reason: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub failure_reason: Option<PickupFailureReason>,
     pub created_at: String,
     pub picked_up_at: Option<String>,
     pub cancelled_at: Option<String>,

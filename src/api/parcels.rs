@@ -4,6 +4,7 @@
 use super::error::ApiError;
 use super::extract::{ApiJson, Auth, Caller, roles};
 use crate::app::AppState;
+use crate::domain::{IntakeStatus, ParcelStatus};
 use crate::service::parcels;
 use crate::store::{NewParcel, ParcelOutcome, ParcelRecord};
 use axum::Json;
@@ -90,6 +91,10 @@ pub async fn register_parcels(
         })
         .collect();
     let outcomes = parcels::register_parcels(state.ctx(), &auth.0, &seller_id, input).await?;
+    let registered = outcomes
+        .iter()
+        .filter(|item| item.outcome == ParcelOutcome::Registered)
+        .count();
     let items: Vec<ParcelItemResult> = outcomes
         .into_iter()
         .enumerate()
@@ -110,7 +115,6 @@ pub async fn register_parcels(
             },
         })
         .collect();
-    let registered = items.iter().filter(|i| i.status == "registered").count();
     Ok(Json(RegisterParcelsResponse {
         registered,
         rejected: items.len() - registered,
@@ -129,10 +133,12 @@ pub struct ParcelResponse {
     pub height_cm: f64,
     pub sorting_center: String,
     /// `registered` or `cancelled` (the order's status).
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: ParcelStatus,
     pub bag_id: Option<String>,
     /// `received` or `missing` once its bag is received.
-    pub intake_status: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub intake_status: Option<IntakeStatus>,
     pub first_scan_at: Option<String>,
 }
 

@@ -6,6 +6,7 @@ use super::dto::{AddressView, BagResponse, address_view, bag_response};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
 use crate::app::AppState;
+use crate::domain::HandoverStatus;
 use crate::service::partners::{self, Account};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -124,7 +125,8 @@ pub struct PickupStop {
     pub sequence: usize,
     pub handover_id: String,
     pub seller_id: String,
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: HandoverStatus,
     pub sorting_center: String,
     pub pickup_address: AddressView,
     pub bags: Vec<BagResponse>,

@@ -5,6 +5,7 @@
 use super::error::ApiError;
 use super::extract::{ApiJson, Caller, roles};
 use crate::app::AppState;
+use crate::domain::ScanType;
 use crate::domain::time::parse_rfc3339;
 use crate::service::address::check_coordinates;
 use crate::service::scans::{self, check_not_future};
@@ -74,8 +75,18 @@ fn parse_event(i: usize, e: ScanEventInput, now_ms: i64) -> Result<ScanEvent, Ap
         )
     })?;
     check_not_future(&field("occurred_at"), occurred_at_ms, now_ms)?;
-    let kind = match e.event_type.as_str() {
-        "picked_up" => {
+    let scan_type = ScanType::try_from(e.event_type.as_str()).map_err(|_| {
+        ApiError::invalid_field(
+            &field("type"),
+            "unknown_event_type",
+            format!(
+                "{:?} is not picked_up, pickup_failed or received",
+                e.event_type
+            ),
+        )
+    })?;
+    let kind = match scan_type {
+        ScanType::PickedUp => {
             let measured_weight_g = e.measured_weight_g.ok_or_else(|| {
                 ApiError::invalid_field(
                     &field("measured_weight_g"),
@@ -102,7 +113,7 @@ fn parse_event(i: usize, e: ScanEventInput, now_ms: i64) -> Result<ScanEvent, Ap
                 measured_sides_cm,
             }
         }
-        "pickup_failed" => ScanKind::PickupFailed {
+        ScanType::PickupFailed => ScanKind::PickupFailed {
             reason: e.reason.ok_or_else(|| {
                 ApiError::invalid_field(
                     &field("reason"),
@@ -111,7 +122,7 @@ fn parse_event(i: usize, e: ScanEventInput, now_ms: i64) -> Result<ScanEvent, Ap
                 )
             })?,
         },
-        "received" => ScanKind::Received {
+        ScanType::Received => ScanKind::Received {
             parcels_found: e.parcels_found.ok_or_else(|| {
                 ApiError::invalid_field(
                     &field("parcels_found"),
@@ -120,13 +131,6 @@ fn parse_event(i: usize, e: ScanEventInput, now_ms: i64) -> Result<ScanEvent, Ap
                 )
             })?,
         },
-        other => {
-            return Err(ApiError::invalid_field(
-                &field("type"),
-                "unknown_event_type",
-                format!("{other:?} is not picked_up, pickup_failed or received"),
-            ));
-        }
     };
     Ok(ScanEvent {
         event_id: e.event_id,

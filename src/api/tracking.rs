@@ -5,6 +5,7 @@ use super::error::ApiError;
 use super::extract::Auth;
 use crate::app::AppState;
 use crate::domain::time::format_ms;
+use crate::domain::{FirstScanBasis, TrackingEventType, TrackingStatus};
 use crate::service::tracking::track_parcel;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -21,7 +22,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct TrackingEventResponse {
     /// `registered`, `picked_up`, `received`, `missing` or `cancelled`.
     #[serde(rename = "type")]
-    pub event_type: String,
+    #[schema(value_type = String)]
+    pub event_type: TrackingEventType,
     /// When it happened (UTC).
     pub at: String,
     /// When firstmile learned it (UTC).
@@ -32,10 +34,12 @@ pub struct TrackingEventResponse {
 pub struct TrackingResponse {
     pub tracking_number: String,
     /// `registered`, `bagged`, `received`, `missing` or `cancelled`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: TrackingStatus,
     pub first_scan_at: Option<String>,
     /// `bag_pickup` (backdated to the bag's pickup), `intake`, or null before intake.
-    pub first_scan_basis: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub first_scan_basis: Option<FirstScanBasis>,
     pub bag_id: Option<String>,
     pub events: Vec<TrackingEventResponse>,
 }
@@ -52,7 +56,7 @@ pub async fn get_tracking(
     let view = track_parcel(state.ctx(), &tracking_number).await?;
     Ok(Json(TrackingResponse {
         tracking_number: view.tracking_number,
-        status: view.status.into(),
+        status: view.status,
         first_scan_at: view.first_scan_at_ms.map(format_ms),
         first_scan_basis: view.first_scan_basis,
         bag_id: view.bag_id,
@@ -60,7 +64,7 @@ pub async fn get_tracking(
             .events
             .into_iter()
             .map(|e| TrackingEventResponse {
-                event_type: e.event_type.into(),
+                event_type: e.event_type,
                 at: format_ms(e.at_ms),
                 recorded_at: format_ms(e.recorded_at_ms),
             })

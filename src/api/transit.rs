@@ -6,6 +6,7 @@ use super::dto::{BagResponse, bag_response};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
 use crate::app::AppState;
+use crate::domain::ClaimStatus;
 use crate::domain::time::format_ms;
 use crate::service::claims::{self, BagFilter, NewClaim};
 use crate::store::ClaimRecord;
@@ -84,7 +85,8 @@ pub struct ClaimResponse {
     /// `overdue_bag` or `missing_parcels`.
     pub basis: String,
     /// `open`, `accepted` or `rejected`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: ClaimStatus,
     pub decision_note: Option<String>,
     pub created_at: String,
     pub decided_at: Option<String>,

@@ -126,7 +126,7 @@ async fn logout() -> Response {
 fn row(view: &HandoverView) -> String {
     let h = &view.handover;
     let parcels: usize = view.bags.iter().map(|b| b.parcels.len()).sum();
-    let action = if h.status == "booked" || h.status == "pickup_failed" {
+    let action = if h.status.before_pickup() {
         format!(
             "<form method=\"post\" action=\"/web/handovers/{}/cancel\"><button>Cancel</button></form>",
             esc(&h.handover_id)
@@ -137,7 +137,7 @@ fn row(view: &HandoverView) -> String {
     format!(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{action}</td></tr>",
         esc(&h.handover_id),
-        esc(&h.status),
+        esc(h.status.as_str()),
         esc(&h.sorting_center),
         esc(&h.pickup_date),
         view.bags.len(),

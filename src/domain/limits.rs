@@ -59,7 +59,34 @@ impl BagLimitError {
     }
 }
 
+/// A bag known to meet the limits in force: the only way to make one is
+/// [`BagLimits::bag`], so code holding a `Bag` never checks it again.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bag {
+    declared: DeclaredBag,
+}
+
+impl Bag {
+    pub fn parcels(&self) -> u32 {
+        self.declared.parcels
+    }
+
+    pub fn weight_g(&self) -> i64 {
+        self.declared.weight_g
+    }
+
+    pub fn sides_cm(&self) -> [f64; 3] {
+        self.declared.sides_cm
+    }
+}
+
 impl BagLimits {
+    /// A bag within every limit, or the first limit it breaks.
+    pub fn bag(&self, declared: DeclaredBag) -> Result<Bag, BagLimitError> {
+        self.check(&declared)?;
+        Ok(Bag { declared })
+    }
+
     /// Checks a bag against every limit, in the order of the business rules.
     ///
     /// ```
@@ -147,5 +174,8 @@ mod tests {
             assert_eq!(limits.check(&b).map_err(|e| e.code()), Err(code));
         }
         assert!(limits.check(&bag(1, 1, [120.0, 30.0, 30.0])).is_ok());
+        let checked = limits.bag(bag(300, 50_000, ok));
+        assert_eq!(checked.map(|b| b.parcels()), Ok(300));
+        assert!(limits.bag(bag(301, 1, ok)).is_err());
     }
 }

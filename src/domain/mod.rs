@@ -11,6 +11,10 @@ pub mod status;
 pub mod time;
 
 pub use ids::{TrackingNumber, new_id};
-pub use limits::{BagLimitError, BagLimits, DeclaredBag};
+pub use limits::{Bag, BagLimitError, BagLimits, DeclaredBag};
 pub use roles::{Principal, Role};
+pub use status::{
+    BagSelector, BagStatus, ClaimStatus, FirstScanBasis, HandoverStatus, IntakeStatus,
+    ParcelStatus, PickupFailureReason, ScanType, TrackingEventType, TrackingStatus, UnknownName,
+};
 pub use time::Clock;

@@ -27,13 +27,26 @@ impl Role {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        Some(match raw {
+        Self::try_from(raw).ok()
+    }
+}
+
+impl TryFrom<&str> for Role {
+    type Error = crate::domain::UnknownName;
+
+    fn try_from(raw: &str) -> Result<Self, Self::Error> {
+        Ok(match raw {
             "operator" => Self::Operator,
             "seller" => Self::Seller,
             "isv" => Self::Isv,
             "courier" => Self::Courier,
             "sorting_center" => Self::SortingCenter,
-            _ => return None,
+            _ => {
+                return Err(crate::domain::UnknownName {
+                    vocabulary: "role",
+                    value: raw.to_owned(),
+                });
+            }
         })
     }
 }

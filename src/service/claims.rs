@@ -4,12 +4,8 @@
 
 use super::sellers::seller_scope;
 use super::{Ctx, ServiceError, ServiceResult, page_limit, require};
-use crate::domain::{Principal, Role};
+use crate::domain::{BagSelector, Principal, Role};
 use crate::store::{BagPage, ClaimRecord};
-
-/// The statuses a bag list may filter on (`overdue`: picked up and not received
-/// within the route's expected transit time).
-pub const BAG_FILTERS: [&str; 5] = ["open", "picked_up", "received", "cancelled", "overdue"];
 
 /// Which page of a seller's bags.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -27,21 +23,24 @@ pub async fn list_bags(
     filter: &BagFilter,
 ) -> ServiceResult<BagPage> {
     seller_scope(ctx, caller, seller_id).await?;
-    if let Some(s) = filter.status.as_deref()
-        && !BAG_FILTERS.contains(&s)
-    {
-        return Err(ServiceError::field(
-            "status",
-            "invalid",
-            "one of open, picked_up, received, cancelled, overdue",
-        ));
-    }
+    let selector = filter
+        .status
+        .as_deref()
+        .map(BagSelector::try_from)
+        .transpose()
+        .map_err(|_| {
+            ServiceError::field(
+                "status",
+                "invalid",
+                "one of open, picked_up, received, cancelled, overdue",
+            )
+        })?;
     let limit = page_limit(filter.limit)?;
     Ok(ctx
         .store
         .list_bags(
             seller_id,
-            filter.status.as_deref(),
+            selector,
             ctx.clock.now_ms(),
             limit,
             filter.cursor.as_deref(),

@@ -37,8 +37,8 @@ pub async fn reschedule_handover(
 ) -> ServiceResult<HandoverView> {
     let seller = seller_scope(ctx, caller, seller_id).await?;
     let current = ctx.store.get_handover(seller_id, handover_id).await?;
-    let status = current.handover.status.as_str();
-    if status != "booked" && status != "pickup_failed" {
+    let status = current.handover.status;
+    if !status.before_pickup() {
         return Err(ServiceError::Conflict(
             "handover_not_reschedulable",
             format!(

@@ -3,7 +3,7 @@
 
 use super::sellers::seller_scope;
 use super::{Ctx, ServiceError, ServiceResult};
-use crate::domain::Principal;
+use crate::domain::{ParcelStatus, Principal};
 use crate::planner::{Plan, PlanParcel, plan};
 
 /// `plan_parcels`: plans master bags for the seller's parcels; nothing is booked.
@@ -37,7 +37,7 @@ pub(crate) async fn plan_for_seller(
                         format!("parcel {t} is not registered for this seller"),
                     ));
                 }
-                Some(r) if r.status != "registered" => {
+                Some(r) if r.status != ParcelStatus::Registered => {
                     return Err(ServiceError::Conflict(
                         "parcel_cancelled",
                         format!("parcel {t} was cancelled"),

@@ -4,7 +4,7 @@
 
 use super::handovers::{BagRecord, insert_event};
 use super::{Store, StoreError, StoreResult, placeholders};
-use crate::domain::{BagLimits, DeclaredBag, Principal};
+use crate::domain::{BagLimits, BagSelector, BagStatus, DeclaredBag, ParcelStatus, Principal};
 use sqlx::Row;
 
 /// Whether parcels go into the bag or come out of it.
@@ -54,7 +54,7 @@ impl Store {
             )
         })?;
         let bag = BagRecord::try_from(bag_row)?;
-        if locked.rows_affected() == 0 || bag.status != "open" {
+        if locked.rows_affected() == 0 || bag.status != BagStatus::Open {
             return Err(StoreError::Conflict(
                 "already_picked_up",
                 format!(
@@ -99,10 +99,10 @@ impl Store {
                             format!("parcel {t} is not registered for this seller"),
                         ));
                     };
-                    let status: String = row.try_get("status")?;
+                    let status: ParcelStatus = super::get_name(row, "status")?;
                     let in_bag: Option<String> = row.try_get("bag_id")?;
                     let center: String = row.try_get("sorting_center")?;
-                    if status != "registered" {
+                    if status != ParcelStatus::Registered {
                         return Err(StoreError::Conflict(
                             "parcel_cancelled",
                             format!("parcel {t} was cancelled"),
@@ -151,7 +151,7 @@ impl Store {
                     sides_cm: bag.sides_cm,
                 };
                 limits
-                    .check(&declared)
+                    .bag(declared)
                     .map_err(|e| StoreError::Invalid(e.code(), format!("bag {bag_id}: {e}")))?;
             }
         }
@@ -192,15 +192,15 @@ impl Store {
     pub async fn list_bags(
         &self,
         seller_id: &str,
-        status: Option<&str>,
+        selector: Option<BagSelector>,
         now_ms: i64,
         limit: usize,
         cursor: Option<&str>,
     ) -> StoreResult<BagPage> {
         let after = cursor.unwrap_or("");
-        let (status_filter, overdue) = match status {
-            Some("overdue") => ("picked_up", 1_i64),
-            Some(s) => (s, 0),
+        let (status_filter, overdue) = match selector {
+            Some(BagSelector::Overdue) => (BagStatus::PickedUp.as_str(), 1_i64),
+            Some(BagSelector::Status(s)) => (s.as_str(), 0),
             None => ("", 0),
         };
         let rows = sqlx::query(

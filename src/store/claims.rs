@@ -2,7 +2,7 @@
 //! bag or for parcels missing at intake; only the operator decides it.
 
 use super::{Store, StoreError, StoreResult};
-use crate::domain::new_id;
+use crate::domain::{BagStatus, ClaimStatus, new_id};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -16,8 +16,7 @@ pub struct ClaimRecord {
     pub description: String,
     /// `overdue_bag` or `missing_parcels`.
     pub basis: String,
-    /// `open`, `accepted` or `rejected`.
-    pub status: String,
+    pub status: ClaimStatus,
     pub decision_note: Option<String>,
     pub created_at_ms: i64,
     pub decided_at_ms: Option<i64>,
@@ -38,7 +37,7 @@ impl TryFrom<AnyRow> for ClaimRecord {
                 .collect(),
             description: row.try_get("description")?,
             basis: row.try_get("basis")?,
-            status: row.try_get("status")?,
+            status: super::get_name(&row, "status")?,
             decision_note: row.try_get("decision_note")?,
             created_at_ms: row.try_get("created_at_ms")?,
             decided_at_ms: row.try_get("decided_at_ms")?,
@@ -58,7 +57,7 @@ impl Store {
         now_ms: i64,
     ) -> StoreResult<ClaimRecord> {
         let bag = self.get_bag(seller_id, bag_id).await?;
-        let overdue = bag.status == "picked_up"
+        let overdue = bag.status == BagStatus::PickedUp
             && bag
                 .picked_up_at_ms
                 .is_some_and(|p| p + bag.transit_ms < now_ms);
@@ -118,7 +117,7 @@ impl Store {
             tracking_numbers: tracking_numbers.to_vec(),
             description: description.to_owned(),
             basis: basis.to_owned(),
-            status: "open".into(),
+            status: ClaimStatus::Open,
             decision_note: None,
             created_at_ms: now_ms,
             decided_at_ms: None,
@@ -164,7 +163,11 @@ impl Store {
             "UPDATE claim SET status = $2, decision_note = $3, decided_at_ms = $4 WHERE claim_id = $1 AND status = 'open'",
         )
         .bind(claim_id)
-        .bind(if accepted { "accepted" } else { "rejected" })
+        .bind(if accepted {
+            ClaimStatus::Accepted.as_str()
+        } else {
+            ClaimStatus::Rejected.as_str()
+        })
         .bind(note)
         .bind(now_ms)
         .execute(&self.writer)

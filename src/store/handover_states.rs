@@ -5,9 +5,8 @@
 
 use super::handovers::{HandoverView, insert_event, not_found};
 use super::{Store, StoreError, StoreResult};
-use crate::domain::Principal;
-use crate::domain::status::handover;
-use sqlx::{Any, Row, Transaction};
+use crate::domain::{HandoverStatus, Principal};
+use sqlx::{Any, Transaction};
 
 impl Store {
     /// Cancels a handover until the courier reports the pickup; afterwards 409
@@ -31,7 +30,7 @@ impl Store {
         .await?;
         if done.rows_affected() == 0 {
             let status = current_status(&mut tx, seller_id, handover_id).await?;
-            if status != handover::CANCELLED {
+            if status != HandoverStatus::Cancelled {
                 return Err(StoreError::Conflict(
                     "already_picked_up",
                     format!(
@@ -50,7 +49,15 @@ impl Store {
             .bind(handover_id)
             .execute(&mut *tx)
             .await?;
-            insert_event(&mut tx, handover_id, actor, "cancelled", None, now_ms).await?;
+            insert_event(
+                &mut tx,
+                handover_id,
+                actor,
+                HandoverStatus::Cancelled.as_str(),
+                None,
+                now_ms,
+            )
+            .await?;
         }
         tx.commit().await?;
         self.get_handover(seller_id, handover_id).await
@@ -103,12 +110,12 @@ async fn current_status(
     tx: &mut Transaction<'_, Any>,
     seller_id: &str,
     handover_id: &str,
-) -> StoreResult<String> {
+) -> StoreResult<HandoverStatus> {
     let row = sqlx::query("SELECT status FROM handover WHERE handover_id = $1 AND seller_id = $2")
         .bind(handover_id)
         .bind(seller_id)
         .fetch_optional(&mut **tx)
         .await?
         .ok_or_else(|| not_found(handover_id))?;
-    Ok(row.try_get("status")?)
+    Ok(super::get_name(&row, "status")?)
 }

@@ -6,8 +6,10 @@
 //! count must match, so two bookings racing for a parcel cannot both take it.
 
 use super::{Store, StoreError, StoreResult, placeholders, values_rows};
-use crate::domain::status::{bag, handover};
-use crate::domain::{BagLimits, DeclaredBag, Principal, new_id};
+use crate::domain::{
+    BagLimits, BagStatus, DeclaredBag, HandoverStatus, ParcelStatus, PickupFailureReason,
+    Principal, Role, new_id,
+};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use std::collections::{HashMap, HashSet};
@@ -38,9 +40,9 @@ pub struct HandoverRecord {
     pub seller_id: String,
     pub sorting_center: String,
     pub pickup_date: String,
-    pub status: String,
+    pub status: HandoverStatus,
     pub address: super::Address,
-    pub failure_reason: Option<String>,
+    pub failure_reason: Option<PickupFailureReason>,
     pub created_at_ms: i64,
     pub picked_up_at_ms: Option<i64>,
     pub cancelled_at_ms: Option<i64>,
@@ -54,7 +56,7 @@ impl TryFrom<AnyRow> for HandoverRecord {
             seller_id: row.try_get("seller_id")?,
             sorting_center: row.try_get("sorting_center")?,
             pickup_date: row.try_get("pickup_date")?,
-            status: row.try_get("status")?,
+            status: super::get_name(&row, "status")?,
             address: super::Address {
                 province_code: row.try_get("province_code")?,
                 city_code: row.try_get("city_code")?,
@@ -63,7 +65,7 @@ impl TryFrom<AnyRow> for HandoverRecord {
                 lat: row.try_get("lat")?,
                 lon: row.try_get("lon")?,
             },
-            failure_reason: row.try_get("failure_reason")?,
+            failure_reason: super::get_opt_name(&row, "failure_reason")?,
             created_at_ms: row.try_get("created_at_ms")?,
             picked_up_at_ms: row.try_get("picked_up_at_ms")?,
             cancelled_at_ms: row.try_get("cancelled_at_ms")?,
@@ -78,7 +80,7 @@ pub struct BagRecord {
     pub handover_id: String,
     pub seller_id: String,
     pub sorting_center: String,
-    pub status: String,
+    pub status: BagStatus,
     pub sides_cm: [f64; 3],
     pub parcels: Vec<String>,
     pub weight_g: i64,
@@ -97,7 +99,7 @@ impl TryFrom<AnyRow> for BagRecord {
             handover_id: row.try_get("handover_id")?,
             seller_id: row.try_get("seller_id")?,
             sorting_center: row.try_get("sorting_center")?,
-            status: row.try_get("status")?,
+            status: super::get_name(&row, "status")?,
             sides_cm: [
                 row.try_get("length_cm")?,
                 row.try_get("width_cm")?,
@@ -118,7 +120,7 @@ impl TryFrom<AnyRow> for BagRecord {
 #[derive(Clone, Debug, PartialEq)]
 pub struct HandoverEvent {
     pub at_ms: i64,
-    pub actor_role: String,
+    pub actor_role: Role,
     pub actor_id: String,
     pub action: String,
     pub detail: Option<String>,
@@ -143,7 +145,7 @@ pub struct HandoverPage {
 struct ParcelFacts {
     weight_g: i64,
     sorting_center: String,
-    status: String,
+    status: ParcelStatus,
     bag_id: Option<String>,
 }
 
@@ -185,7 +187,7 @@ impl Store {
                 sides_cm: b.sides_cm,
             };
             limits
-                .check(&declared)
+                .bag(declared)
                 .map_err(|e| StoreError::Invalid(e.code(), format!("bag {}: {e}", i + 1)))?;
         }
         let handover_id = new_id("HO");
@@ -199,7 +201,7 @@ impl Store {
         .bind(&new.seller_id)
         .bind(&new.sorting_center)
         .bind(&new.pickup_date)
-        .bind(handover::BOOKED)
+        .bind(HandoverStatus::Booked.as_str())
         .bind(&a.province_code)
         .bind(&a.city_code)
         .bind(&a.street)
@@ -223,7 +225,7 @@ impl Store {
                     .bind(&handover_id)
                     .bind(&new.seller_id)
                     .bind(&new.sorting_center)
-                    .bind(bag::OPEN)
+                    .bind(BagStatus::Open.as_str())
                     .bind(b.sides_cm[0])
                     .bind(b.sides_cm[1])
                     .bind(b.sides_cm[2])
@@ -265,7 +267,7 @@ impl Store {
         for r in rows {
             view.history.push(HandoverEvent {
                 at_ms: r.try_get("at_ms")?,
-                actor_role: r.try_get("actor_role")?,
+                actor_role: super::get_name(&r, "actor_role")?,
                 actor_id: r.try_get("actor_id")?,
                 action: r.try_get("action")?,
                 detail: r.try_get("detail")?,
@@ -421,7 +423,7 @@ async fn load_parcel_facts(
                 ParcelFacts {
                     weight_g: row.try_get("weight_g")?,
                     sorting_center: row.try_get("sorting_center")?,
-                    status: row.try_get("status")?,
+                    status: super::get_name(&row, "status")?,
                     bag_id: row.try_get("bag_id")?,
                 },
             );
@@ -444,7 +446,7 @@ fn check_parcels_free(
                 format!("parcel {t} is not registered for this seller; register it first"),
             ));
         };
-        if f.status != "registered" {
+        if f.status != ParcelStatus::Registered {
             return Err(StoreError::Conflict(
                 "parcel_cancelled",
                 format!("parcel {t} was cancelled"),

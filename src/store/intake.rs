@@ -7,7 +7,7 @@
 use super::handovers::insert_event;
 use super::scans::{BagFacts, EventOutcome, Refusal, ScanEvent, ScanResult, accepted};
 use super::{placeholders, values_rows};
-use crate::domain::Principal;
+use crate::domain::{BagStatus, FirstScanBasis, Principal, ScanType};
 use crate::store::StoreResult;
 use sqlx::{Any, Row, Transaction};
 use std::collections::HashSet;
@@ -29,7 +29,7 @@ pub(super) async fn received(
             ),
         )));
     }
-    if bag.bag_status == "received" {
+    if bag.bag_status == BagStatus::Received {
         return Ok(Err(Refusal(
             "already_received",
             format!("bag {} was already received", event.bag_id),
@@ -114,8 +114,8 @@ pub(super) async fn received(
     // Rule 15: registered parcels found get the bag's pickup time as first scan;
     // with no pickup reported, the intake time is the first scan.
     let (basis_at, basis) = match bag.picked_up_at_ms {
-        Some(at) => (at, "bag_pickup"),
-        None => (event.occurred_at_ms, "intake"),
+        Some(at) => (at, FirstScanBasis::BagPickup),
+        None => (event.occurred_at_ms, FirstScanBasis::Intake),
     };
     // One statement: found parcels are received, with the bag's pickup as first scan
     // (unless they have one already); the rest of the bag is missing.
@@ -136,7 +136,7 @@ pub(super) async fn received(
     )
     .bind(&event.bag_id)
     .bind(basis_at)
-    .bind(basis)
+    .bind(basis.as_str())
     .bind(now_ms)
     .execute(&mut **tx)
     .await?;
@@ -178,7 +178,7 @@ pub(super) async fn received(
         tx,
         &bag.handover_id,
         center,
-        "received",
+        ScanType::Received.as_str(),
         Some(&detail),
         now_ms,
     )
@@ -189,6 +189,6 @@ pub(super) async fn received(
         missing,
         unregistered,
         first_scans_set: Some(backdated + unregistered_known),
-        ..accepted(event, "received")
+        ..accepted(event, ScanType::Received)
     }))
 }

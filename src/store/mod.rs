@@ -211,6 +211,26 @@ pub(crate) fn flag(value: bool) -> i64 {
     i64::from(value)
 }
 
+/// A vocabulary column (a status, a reason, ...) parsed into its domain type: a name
+/// the domain does not know is a decoding error, never a string passed along.
+pub(crate) fn get_name<T>(row: &AnyRow, column: &str) -> Result<T, sqlx::Error>
+where
+    T: for<'a> TryFrom<&'a str, Error = crate::domain::UnknownName>,
+{
+    let raw: String = row.try_get(column)?;
+    T::try_from(raw.as_str()).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+/// A nullable vocabulary column.
+pub(crate) fn get_opt_name<T>(row: &AnyRow, column: &str) -> Result<Option<T>, sqlx::Error>
+where
+    T: for<'a> TryFrom<&'a str, Error = crate::domain::UnknownName>,
+{
+    let raw: Option<String> = row.try_get(column)?;
+    raw.map(|r| T::try_from(r.as_str()).map_err(|e| sqlx::Error::Decode(Box::new(e))))
+        .transpose()
+}
+
 pub(crate) fn get_flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
     Ok(row.try_get::<i64, _>(column)? != 0)
 }

@@ -6,7 +6,7 @@
 //! tracking number registered by anyone, even concurrently, comes back as a duplicate.
 
 use super::{Store, StoreError, StoreResult, placeholders, values_rows};
-use crate::domain::status::bag;
+use crate::domain::{BagStatus, FirstScanBasis, IntakeStatus, ParcelStatus};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashSet;
@@ -41,11 +41,11 @@ pub struct ParcelRecord {
     pub width_cm: f64,
     pub height_cm: f64,
     pub sorting_center: String,
-    pub status: String,
+    pub status: ParcelStatus,
     pub bag_id: Option<String>,
-    pub intake_status: Option<String>,
+    pub intake_status: Option<IntakeStatus>,
     pub first_scan_at_ms: Option<i64>,
-    pub first_scan_basis: Option<String>,
+    pub first_scan_basis: Option<FirstScanBasis>,
     pub first_scan_recorded_at_ms: Option<i64>,
     pub created_at_ms: i64,
     pub cancelled_at_ms: Option<i64>,
@@ -63,11 +63,11 @@ impl TryFrom<AnyRow> for ParcelRecord {
             width_cm: row.try_get("width_cm")?,
             height_cm: row.try_get("height_cm")?,
             sorting_center: row.try_get("sorting_center")?,
-            status: row.try_get("status")?,
+            status: super::get_name(&row, "status")?,
             bag_id: row.try_get("bag_id")?,
-            intake_status: row.try_get("intake_status")?,
+            intake_status: super::get_opt_name(&row, "intake_status")?,
             first_scan_at_ms: row.try_get("first_scan_at_ms")?,
-            first_scan_basis: row.try_get("first_scan_basis")?,
+            first_scan_basis: super::get_opt_name(&row, "first_scan_basis")?,
             first_scan_recorded_at_ms: row.try_get("first_scan_recorded_at_ms")?,
             created_at_ms: row.try_get("created_at_ms")?,
             cancelled_at_ms: row.try_get("cancelled_at_ms")?,
@@ -125,7 +125,7 @@ impl Store {
                     .bind(p.width_cm)
                     .bind(p.height_cm)
                     .bind(&p.sorting_center)
-                    .bind("registered")
+                    .bind(ParcelStatus::Registered.as_str())
                     .bind(now_ms);
             }
             for row in query.fetch_all(&mut *tx).await? {
@@ -218,7 +218,7 @@ impl Store {
             let locked =
                 sqlx::query("UPDATE bag SET status = status WHERE bag_id = $1 AND status = $2")
                     .bind(bag_id)
-                    .bind(bag::OPEN)
+                    .bind(BagStatus::Open.as_str())
                     .execute(&mut *tx)
                     .await?;
             if locked.rows_affected() == 0 {

@@ -11,8 +11,9 @@
 
 use super::handovers::insert_event;
 use super::{Store, StoreError, StoreResult, placeholders, values_rows};
-use crate::domain::status::PICKUP_FAILURE_REASONS;
-use crate::domain::{BagLimits, Principal, Role};
+use crate::domain::{
+    BagLimits, BagStatus, HandoverStatus, PickupFailureReason, Principal, Role, ScanType,
+};
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, Row, Transaction};
 use std::collections::{HashMap, HashSet};
@@ -33,12 +34,17 @@ pub enum ScanKind {
 }
 
 impl ScanKind {
-    pub fn as_str(&self) -> &'static str {
+    /// The type of scan this is.
+    pub fn scan_type(&self) -> ScanType {
         match self {
-            Self::PickedUp { .. } => "picked_up",
-            Self::PickupFailed { .. } => "pickup_failed",
-            Self::Received { .. } => "received",
+            Self::PickedUp { .. } => ScanType::PickedUp,
+            Self::PickupFailed { .. } => ScanType::PickupFailed,
+            Self::Received { .. } => ScanType::Received,
         }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        self.scan_type().as_str()
     }
 }
 
@@ -82,9 +88,9 @@ pub(super) type EventOutcome = Result<ScanResult, Refusal>;
 
 pub(super) struct BagFacts {
     pub(super) handover_id: String,
-    pub(super) handover_status: String,
+    pub(super) handover_status: HandoverStatus,
     pub(super) city_code: String,
-    pub(super) bag_status: String,
+    pub(super) bag_status: BagStatus,
     pub(super) sorting_center: String,
     pub(super) picked_up_at_ms: Option<i64>,
 }
@@ -284,9 +290,9 @@ async fn apply_one(
     };
     let bag = BagFacts {
         handover_id: row.try_get("handover_id")?,
-        handover_status: row.try_get("handover_status")?,
+        handover_status: super::get_name(&row, "handover_status")?,
         city_code: row.try_get("city_code")?,
-        bag_status: row.try_get("bag_status")?,
+        bag_status: super::get_name(&row, "bag_status")?,
         sorting_center: row.try_get("sorting_center")?,
         picked_up_at_ms: row.try_get("picked_up_at_ms")?,
     };
@@ -310,7 +316,7 @@ async fn apply_one(
     if poster.role == Role::Courier && !courier_cities.contains(&bag.city_code) {
         return Ok(Err(bag_not_found()));
     }
-    if bag.handover_status == "cancelled" {
+    if bag.handover_status == HandoverStatus::Cancelled {
         return Ok(Err(Refusal(
             "handover_cancelled",
             format!("bag {}'s handover was cancelled", event.bag_id),
@@ -353,7 +359,7 @@ async fn picked_up(
     limits: &BagLimits,
     now_ms: i64,
 ) -> StoreResult<EventOutcome> {
-    if bag.bag_status != "open" {
+    if bag.bag_status != BagStatus::Open {
         return Ok(Err(Refusal(
             "already_picked_up",
             format!("bag {} is already {}", event.bag_id, bag.bag_status),
@@ -365,7 +371,7 @@ async fn picked_up(
             tx,
             courier,
             bag,
-            "bag_over_limits",
+            PickupFailureReason::BagOverLimits,
             &broken.to_string(),
             now_ms,
         )
@@ -378,7 +384,7 @@ async fn picked_up(
                 tx,
                 &bag.handover_id,
                 courier,
-                "pickup_failed",
+                ScanType::PickupFailed.as_str(),
                 Some(&detail),
                 now_ms,
             )
@@ -387,7 +393,7 @@ async fn picked_up(
         return Ok(Ok(ScanResult {
             event_id: event.event_id.clone(),
             accepted: false,
-            code: "bag_over_limits".into(),
+            code: PickupFailureReason::BagOverLimits.as_str().into(),
             message: Some(format!("{broken}; recorded as a pickup failure")),
             ..ScanResult::default()
         }));
@@ -428,12 +434,12 @@ async fn picked_up(
         tx,
         &bag.handover_id,
         courier,
-        "picked_up",
+        ScanType::PickedUp.as_str(),
         Some(&detail),
         now_ms,
     )
     .await?;
-    Ok(Ok(accepted(event, "picked_up")))
+    Ok(Ok(accepted(event, ScanType::PickedUp)))
 }
 
 async fn pickup_failed(
@@ -444,16 +450,17 @@ async fn pickup_failed(
     reason: &str,
     now_ms: i64,
 ) -> StoreResult<EventOutcome> {
-    if !PICKUP_FAILURE_REASONS.contains(&reason) {
+    let Ok(reason) = PickupFailureReason::try_from(reason) else {
+        let names: Vec<&str> = PickupFailureReason::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .collect();
         return Ok(Err(Refusal(
             "invalid_reason",
-            format!(
-                "reason must be one of {}",
-                PICKUP_FAILURE_REASONS.join(", ")
-            ),
+            format!("reason must be one of {}", names.join(", ")),
         )));
-    }
-    if !mark_failed(tx, courier, bag, reason, reason, now_ms).await? {
+    };
+    if !mark_failed(tx, courier, bag, reason, reason.as_str(), now_ms).await? {
         return Ok(Err(Refusal(
             "handover_not_booked",
             format!(
@@ -462,7 +469,7 @@ async fn pickup_failed(
             ),
         )));
     }
-    Ok(Ok(accepted(event, "pickup_failed")))
+    Ok(Ok(accepted(event, ScanType::PickupFailed)))
 }
 
 /// Records a pickup failure on a booked handover; false if it was not booked.
@@ -470,7 +477,7 @@ async fn mark_failed(
     tx: &mut Transaction<'_, Any>,
     courier: &Principal,
     bag: &BagFacts,
-    reason: &str,
+    reason: PickupFailureReason,
     detail: &str,
     now_ms: i64,
 ) -> StoreResult<bool> {
@@ -479,7 +486,7 @@ async fn mark_failed(
          WHERE handover_id = $1 AND status IN ('booked', 'pickup_failed')",
     )
     .bind(&bag.handover_id)
-    .bind(reason)
+    .bind(reason.as_str())
     .execute(&mut **tx)
     .await?;
     if done.rows_affected() == 0 {
@@ -489,7 +496,7 @@ async fn mark_failed(
         tx,
         &bag.handover_id,
         courier,
-        "pickup_failed",
+        ScanType::PickupFailed.as_str(),
         Some(detail),
         now_ms,
     )
@@ -497,11 +504,11 @@ async fn mark_failed(
     Ok(true)
 }
 
-pub(super) fn accepted(event: &ScanEvent, code: &str) -> ScanResult {
+pub(super) fn accepted(event: &ScanEvent, scan: ScanType) -> ScanResult {
     ScanResult {
         event_id: event.event_id.clone(),
         accepted: true,
-        code: code.into(),
+        code: scan.as_str().into(),
         ..ScanResult::default()
     }
 }

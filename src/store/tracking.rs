@@ -4,12 +4,15 @@
 //! firstmile learned it (`recorded_at`), so a backdated first scan stays auditable.
 
 use super::{Store, StoreResult};
+use crate::domain::{
+    FirstScanBasis, IntakeStatus, ParcelStatus, TrackingEventType as Event, TrackingStatus,
+};
 use sqlx::Row;
 
 /// One event of a timeline.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrackingEvent {
-    pub event_type: &'static str,
+    pub event_type: Event,
     pub at_ms: i64,
     pub recorded_at_ms: i64,
 }
@@ -18,9 +21,9 @@ pub struct TrackingEvent {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrackingView {
     pub tracking_number: String,
-    pub status: &'static str,
+    pub status: TrackingStatus,
     pub first_scan_at_ms: Option<i64>,
-    pub first_scan_basis: Option<String>,
+    pub first_scan_basis: Option<FirstScanBasis>,
     pub bag_id: Option<String>,
     pub events: Vec<TrackingEvent>,
 }
@@ -51,12 +54,12 @@ impl Store {
             let at_ms: i64 = found.try_get("received_at_ms")?;
             return Ok(Some(TrackingView {
                 tracking_number: tracking_number.to_owned(),
-                status: "received",
+                status: TrackingStatus::Received,
                 first_scan_at_ms: Some(at_ms),
-                first_scan_basis: Some("intake".into()),
+                first_scan_basis: Some(FirstScanBasis::Intake),
                 bag_id: Some(found.try_get("bag_id")?),
                 events: vec![TrackingEvent {
-                    event_type: "received",
+                    event_type: Event::Received,
                     at_ms,
                     recorded_at_ms: found.try_get("recorded_at_ms")?,
                 }],
@@ -64,32 +67,32 @@ impl Store {
         };
         let created: i64 = row.try_get("created_at_ms")?;
         let mut events = vec![TrackingEvent {
-            event_type: "registered",
+            event_type: Event::Registered,
             at_ms: created,
             recorded_at_ms: created,
         }];
-        let intake_status: Option<String> = row.try_get("intake_status")?;
-        let basis: Option<String> = row.try_get("first_scan_basis")?;
+        let intake_status: Option<IntakeStatus> = super::get_opt_name(&row, "intake_status")?;
+        let basis: Option<FirstScanBasis> = super::get_opt_name(&row, "first_scan_basis")?;
         let first_scan_at_ms: Option<i64> = row.try_get("first_scan_at_ms")?;
         let mut bag_id: Option<String> = row.try_get("bag_id")?;
         let received_at: Option<i64> = row.try_get("received_at_ms")?;
         let received_recorded: Option<i64> = row.try_get("received_recorded_at_ms")?;
         if let (Some(at), Some(recorded)) = (received_at, received_recorded) {
-            if basis.as_deref() == Some("bag_pickup") {
+            if basis == Some(FirstScanBasis::BagPickup) {
                 let picked: Option<i64> = row.try_get("picked_up_at_ms")?;
                 let picked_recorded: Option<i64> = row.try_get("pickup_recorded_at_ms")?;
                 if let (Some(p), Some(pr)) = (picked, picked_recorded) {
                     events.push(TrackingEvent {
-                        event_type: "picked_up",
+                        event_type: Event::PickedUp,
                         at_ms: p,
                         recorded_at_ms: pr,
                     });
                 }
             }
-            let kind = if intake_status.as_deref() == Some("missing") {
-                "missing"
+            let kind = if intake_status == Some(IntakeStatus::Missing) {
+                Event::Missing
             } else {
-                "received"
+                Event::Received
             };
             events.push(TrackingEvent {
                 event_type: kind,
@@ -100,30 +103,27 @@ impl Store {
             // Registered, but found at intake in a bag it was not registered in.
             bag_id = Some(found.try_get("bag_id")?);
             events.push(TrackingEvent {
-                event_type: "received",
+                event_type: Event::Received,
                 at_ms: found.try_get("received_at_ms")?,
                 recorded_at_ms: found.try_get("recorded_at_ms")?,
             });
         }
-        let status: String = row.try_get("status")?;
-        if status == "cancelled" {
+        let status: ParcelStatus = super::get_name(&row, "status")?;
+        if status == ParcelStatus::Cancelled {
             let at: Option<i64> = row.try_get("cancelled_at_ms")?;
             let at = at.unwrap_or(created);
             events.push(TrackingEvent {
-                event_type: "cancelled",
+                event_type: Event::Cancelled,
                 at_ms: at,
                 recorded_at_ms: at,
             });
         }
-        let status = if status == "cancelled" {
-            "cancelled"
-        } else {
-            match intake_status.as_deref() {
-                Some("missing") => "missing",
-                Some(_) => "received",
-                None if bag_id.is_some() => "bagged",
-                None => "registered",
-            }
+        let status = match (status, intake_status) {
+            (ParcelStatus::Cancelled, _) => TrackingStatus::Cancelled,
+            (_, Some(IntakeStatus::Missing)) => TrackingStatus::Missing,
+            (_, Some(IntakeStatus::Received)) => TrackingStatus::Received,
+            (_, None) if bag_id.is_some() => TrackingStatus::Bagged,
+            (_, None) => TrackingStatus::Registered,
         };
         Ok(Some(TrackingView {
             tracking_number: tracking_number.to_owned(),
