@@ -2,7 +2,8 @@
 //! or add one, within the limits), and listing a seller's bags, overdue ones included
 //! (rule 16).
 
-use super::handovers::{BagRecord, insert_event};
+use super::BagRecord;
+use super::handovers::insert_event;
 use super::{Store, StoreError, StoreResult, placeholders};
 use crate::domain::{BagLimits, BagSelector, BagStatus, DeclaredBag, ParcelStatus, Principal};
 use sqlx::Row;

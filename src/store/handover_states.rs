@@ -3,7 +3,8 @@
 //! `UPDATE handover ... WHERE status IN (...)`: a pickup report takes the same row
 //! first or finds it changed, so a race ends in exactly one outcome.
 
-use super::handovers::{HandoverView, insert_event, not_found};
+use super::HandoverView;
+use super::handovers::{insert_event, not_found};
 use super::{Store, StoreError, StoreResult};
 use crate::domain::{HandoverStatus, Principal};
 use sqlx::{Any, Transaction};

@@ -5,13 +5,15 @@
 //! received with no pickup reported gets the intake time for all, and is marked.
 
 use super::handovers::insert_event;
-use super::scans::{BagFacts, EventOutcome, Refusal, ScanEvent, ScanResult, accepted};
+use super::pickups::accepted;
+use super::scans::{BagFacts, EventOutcome, Refusal, ScanEvent, ScanResult};
 use super::{placeholders, values_rows};
 use crate::domain::{BagStatus, FirstScanBasis, Principal, ScanType};
 use crate::store::StoreResult;
 use sqlx::{Any, Row, Transaction};
 use std::collections::HashSet;
 
+/// Receives a bag: the steps below, in order; the first refusal stops it.
 pub(super) async fn received(
     tx: &mut Transaction<'_, Any>,
     center: &Principal,
@@ -20,25 +22,93 @@ pub(super) async fn received(
     parcels_found: &[String],
     now_ms: i64,
 ) -> StoreResult<EventOutcome> {
+    if let Err(refusal) = check_receivable(center, event, bag) {
+        return Ok(Err(refusal));
+    }
+    if let Err(refusal) = lock_handover(tx, event, bag).await? {
+        return Ok(Err(refusal));
+    }
+    if let Err(refusal) = mark_bag_received(tx, event, bag, now_ms).await? {
+        return Ok(Err(refusal));
+    }
+    let registered = registered_parcels(tx, &event.bag_id).await?;
+    let mut found: Vec<&String> = parcels_found.iter().collect();
+    found.sort();
+    found.dedup();
+    let unregistered: Vec<String> = found
+        .iter()
+        .filter(|t| !registered.contains(**t))
+        .map(|t| (*t).clone())
+        .collect();
+    record_found(tx, event, bag, &found, &registered, now_ms).await?;
+    backdate_first_scans(tx, event, bag, now_ms).await?;
+    let found_set: HashSet<&str> = found.iter().map(|t| t.as_str()).collect();
+    let mut missing: Vec<String> = registered
+        .iter()
+        .filter(|t| !found_set.contains(t.as_str()))
+        .cloned()
+        .collect();
+    let backdated = (registered.len() - missing.len()) as u64;
+    let unregistered_known = first_scan_at_intake(tx, event, &unregistered, now_ms).await?;
+    let detail = format!(
+        "bag {}: {} found, {} missing, {} unregistered{}",
+        event.bag_id,
+        found.len(),
+        missing.len(),
+        unregistered.len(),
+        if bag.picked_up_at_ms.is_some() {
+            ""
+        } else {
+            ", pickup not reported"
+        }
+    );
+    insert_event(
+        tx,
+        &bag.handover_id,
+        center,
+        ScanType::Received.as_str(),
+        Some(&detail),
+        now_ms,
+    )
+    .await?;
+    missing.sort();
+    Ok(Ok(ScanResult {
+        missing,
+        unregistered,
+        first_scans_set: Some(backdated + unregistered_known),
+        ..accepted(event, ScanType::Received)
+    }))
+}
+
+/// Step 1: only the bag's destination receives it, and only once.
+fn check_receivable(center: &Principal, event: &ScanEvent, bag: &BagFacts) -> Result<(), Refusal> {
     if center.id != bag.sorting_center {
-        return Ok(Err(Refusal(
+        return Err(Refusal(
             "wrong_sorting_center",
             format!(
                 "bag {} is bound for {}, not {}",
                 event.bag_id, bag.sorting_center, center.id
             ),
-        )));
+        ));
     }
     if bag.bag_status == BagStatus::Received {
-        return Ok(Err(Refusal(
+        return Err(Refusal(
             "already_received",
             format!("bag {} was already received", event.bag_id),
-        )));
+        ));
     }
-    // One statement takes the handover row first (lock order handover -> bag ->
-    // parcels, as everywhere else) and sets its status after this intake: `received`
-    // once no other bag is still out; else, a bag that left the seller with no pickup
-    // reported makes it `picked_up`, so it can no longer be cancelled or failed.
+    Ok(())
+}
+
+/// Step 2: takes the handover row first (lock order handover -> bag -> parcels, as
+/// everywhere else) and sets its status after this intake: `received` once no other
+/// bag is still out; else, a bag that left the seller with no pickup reported makes it
+/// `picked_up`, so it can no longer be cancelled or failed.
+async fn lock_handover(
+    tx: &mut Transaction<'_, Any>,
+    event: &ScanEvent,
+    bag: &BagFacts,
+) -> StoreResult<Result<(), Refusal>> {
     let locked = sqlx::query(
         "UPDATE handover SET
            status = CASE
@@ -59,6 +129,16 @@ pub(super) async fn received(
             "the handover was cancelled".into(),
         )));
     }
+    Ok(Ok(()))
+}
+
+/// Step 3: the bag is received (marked when no pickup was reported).
+async fn mark_bag_received(
+    tx: &mut Transaction<'_, Any>,
+    event: &ScanEvent,
+    bag: &BagFacts,
+    now_ms: i64,
+) -> StoreResult<Result<(), Refusal>> {
     let pickup_reported = bag.picked_up_at_ms.is_some();
     let done = sqlx::query(
         "UPDATE bag SET status = 'received', received_at_ms = $2, received_recorded_at_ms = $3, pickup_not_reported = $4
@@ -76,22 +156,34 @@ pub(super) async fn received(
             format!("bag {} was already received", event.bag_id),
         )));
     }
-    let registered: HashSet<String> =
+    Ok(Ok(()))
+}
+
+/// The parcels registered in the bag.
+async fn registered_parcels(
+    tx: &mut Transaction<'_, Any>,
+    bag_id: &str,
+) -> StoreResult<HashSet<String>> {
+    Ok(
         sqlx::query("SELECT tracking_number FROM parcel WHERE bag_id = $1")
-            .bind(&event.bag_id)
+            .bind(bag_id)
             .fetch_all(&mut **tx)
             .await?
             .into_iter()
             .map(|r| r.try_get("tracking_number"))
-            .collect::<Result<_, _>>()?;
-    let mut found: Vec<&String> = parcels_found.iter().collect();
-    found.sort();
-    found.dedup();
-    let unregistered: Vec<String> = found
-        .iter()
-        .filter(|t| !registered.contains(**t))
-        .map(|t| (*t).clone())
-        .collect();
+            .collect::<Result<_, _>>()?,
+    )
+}
+
+/// Step 4: every parcel found in the bag is recorded, registered in it or not.
+async fn record_found(
+    tx: &mut Transaction<'_, Any>,
+    event: &ScanEvent,
+    bag: &BagFacts,
+    found: &[&String],
+    registered: &HashSet<String>,
+    now_ms: i64,
+) -> StoreResult<()> {
     let rows_per_insert = super::rows_per_statement(super::backend_of(tx), 6);
     for chunk in found.chunks(rows_per_insert) {
         let sql = format!(
@@ -111,14 +203,22 @@ pub(super) async fn received(
         }
         query.execute(&mut **tx).await?;
     }
-    // Rule 15: registered parcels found get the bag's pickup time as first scan;
-    // with no pickup reported, the intake time is the first scan.
+    Ok(())
+}
+
+/// Step 5 (rule 15), one statement: registered parcels found are received, with the
+/// bag's pickup as first scan (the intake time when no pickup was reported), unless
+/// they have one already; the rest of the bag is missing.
+async fn backdate_first_scans(
+    tx: &mut Transaction<'_, Any>,
+    event: &ScanEvent,
+    bag: &BagFacts,
+    now_ms: i64,
+) -> StoreResult<()> {
     let (basis_at, basis) = match bag.picked_up_at_ms {
         Some(at) => (at, FirstScanBasis::BagPickup),
         None => (event.occurred_at_ms, FirstScanBasis::Intake),
     };
-    // One statement: found parcels are received, with the bag's pickup as first scan
-    // (unless they have one already); the rest of the bag is missing.
     sqlx::query(
         "UPDATE parcel SET
            intake_status = CASE WHEN tracking_number IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)
@@ -140,55 +240,29 @@ pub(super) async fn received(
     .bind(now_ms)
     .execute(&mut **tx)
     .await?;
-    let found_set: HashSet<&str> = found.iter().map(|t| t.as_str()).collect();
-    let missing: Vec<String> = registered
-        .iter()
-        .filter(|t| !found_set.contains(t.as_str()))
-        .cloned()
-        .collect();
-    let backdated = (registered.len() - missing.len()) as u64;
-    let mut unregistered_known = 0;
-    if !unregistered.is_empty() {
-        // Parcels registered with firstmile but not in this bag: first scan at intake.
-        let sql = format!(
-            "UPDATE parcel SET first_scan_at_ms = $1, first_scan_basis = 'intake', first_scan_recorded_at_ms = $2,
+    Ok(())
+}
+
+/// Step 6: parcels registered with firstmile but not in this bag get their first scan
+/// at intake; returns how many.
+async fn first_scan_at_intake(
+    tx: &mut Transaction<'_, Any>,
+    event: &ScanEvent,
+    unregistered: &[String],
+    now_ms: i64,
+) -> StoreResult<u64> {
+    if unregistered.is_empty() {
+        return Ok(0);
+    }
+    let sql = format!(
+        "UPDATE parcel SET first_scan_at_ms = $1, first_scan_basis = 'intake', first_scan_recorded_at_ms = $2,
                                intake_status = 'received'
              WHERE first_scan_at_ms IS NULL AND tracking_number IN ({})",
-            placeholders(3, unregistered.len())
-        );
-        let mut query = sqlx::query(&sql).bind(event.occurred_at_ms).bind(now_ms);
-        for t in &unregistered {
-            query = query.bind(t);
-        }
-        unregistered_known = query.execute(&mut **tx).await?.rows_affected();
-    }
-    let detail = format!(
-        "bag {}: {} found, {} missing, {} unregistered{}",
-        event.bag_id,
-        found.len(),
-        missing.len(),
-        unregistered.len(),
-        if pickup_reported {
-            ""
-        } else {
-            ", pickup not reported"
-        }
+        placeholders(3, unregistered.len())
     );
-    insert_event(
-        tx,
-        &bag.handover_id,
-        center,
-        ScanType::Received.as_str(),
-        Some(&detail),
-        now_ms,
-    )
-    .await?;
-    let mut missing = missing;
-    missing.sort();
-    Ok(Ok(ScanResult {
-        missing,
-        unregistered,
-        first_scans_set: Some(backdated + unregistered_known),
-        ..accepted(event, ScanType::Received)
-    }))
+    let mut query = sqlx::query(&sql).bind(event.occurred_at_ms).bind(now_ms);
+    for t in unregistered {
+        query = query.bind(t);
+    }
+    Ok(query.execute(&mut **tx).await?.rows_affected())
 }

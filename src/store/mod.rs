@@ -14,8 +14,10 @@
 //! servers) are decided by row locks in guarded `UPDATE ... WHERE status IN (...)`.
 
 mod bags;
+mod booking;
 mod claims;
 mod coverage;
+mod handover_records;
 mod handover_states;
 mod handovers;
 mod idempotency;
@@ -23,6 +25,7 @@ mod intake;
 mod keys;
 mod parcels;
 mod partners;
+mod pickups;
 mod scans;
 mod sellers;
 mod tracking;
@@ -30,7 +33,7 @@ mod tracking;
 pub use bags::*;
 pub use claims::*;
 pub use coverage::*;
-pub use handovers::*;
+pub use handover_records::*;
 pub use idempotency::*;
 pub use keys::*;
 pub use parcels::*;

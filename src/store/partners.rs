@@ -1,7 +1,7 @@
 //! The people and programs around a seller: ISV apps and the grants sellers give them,
 //! courier accounts and the cities they serve, sorting-center keys.
 
-use super::handovers::{HandoverRecord, HandoverView};
+use super::{HandoverRecord, HandoverView};
 use super::{Store, StoreError, StoreResult, hash_token, placeholders};
 use sqlx::Row;
 
