@@ -13,6 +13,7 @@ pub mod api;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod documents;
 pub mod domain;
 pub mod planner;
 pub mod regions;
