@@ -6,8 +6,9 @@
 //! post intake scans, and at intake every registered parcel's first scan is backdated
 //! to its bag's pickup.
 //!
-//! Layers point one way: [`api`] (axum) -> [`store`] (sqlx, SQLite or PostgreSQL),
-//! [`planner`] and [`regions`] -> [`domain`] (pure types and rules).
+//! Layers point one way: [`api`] (axum) -> [`service`] (use cases) -> [`store`] (sqlx,
+//! SQLite or PostgreSQL), [`planner`] and [`regions`] -> [`domain`] (pure types and
+//! rules); [`documents`] renders labels and handover lists from plain structs.
 
 pub mod api;
 pub mod app;
@@ -17,5 +18,6 @@ pub mod documents;
 pub mod domain;
 pub mod planner;
 pub mod regions;
+pub mod service;
 pub mod store;
 pub mod telemetry;

@@ -59,7 +59,7 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The signed-in seller's id, if the session holds a seller key.
-async fn seller_of(state: &AppState, headers: &HeaderMap) -> Option<String> {
+pub(crate) async fn seller_of(state: &AppState, headers: &HeaderMap) -> Option<String> {
     let token = session_token(headers)?;
     let principal = state.store.get_principal_by_token(&token).await.ok()??;
     (principal.role == Role::Seller).then_some(principal.id)
@@ -130,8 +130,19 @@ fn row(view: &HandoverView) -> String {
     } else {
         String::new()
     };
+    // Labels and the handover list, for every handover that still goes ahead.
+    let documents = if h.status == "cancelled" {
+        String::new()
+    } else {
+        let id = esc(&h.handover_id);
+        format!(
+            "<a href=\"/web/handovers/{id}/labels?format=pdf\">Labels (PDF)</a> · \
+             <a href=\"/web/handovers/{id}/labels?format=zpl\">Labels (ZPL)</a> · \
+             <a href=\"/web/handovers/{id}/handover-list\">Handover list</a>"
+        )
+    };
     format!(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{action}</td></tr>",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{documents}</td><td>{action}</td></tr>",
         esc(&h.handover_id),
         esc(&h.status),
         esc(&h.sorting_center),
@@ -162,7 +173,7 @@ async fn render_list(state: &AppState, seller_id: &str, message: Option<&str>) -
         "Handovers",
         &format!(
             "{message}<p>Times are China time (Asia/Shanghai).</p><table><tr><th>Handover</th><th>Status</th>\
-             <th>Sorting center</th><th>Pickup date</th><th>Bags</th><th>Parcels</th><th>Booked at</th><th></th></tr>\
+             <th>Sorting center</th><th>Pickup date</th><th>Bags</th><th>Parcels</th><th>Booked at</th><th>Documents</th><th></th></tr>\
              {rows}</table><form method=\"post\" action=\"/web/logout\"><button>Sign out</button></form>"
         ),
     )
