@@ -31,9 +31,9 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// Renders page `page` of `pdf` at 200 dpi and returns the PNG's path.
-fn rasterise(pdf: &Path, page: usize) -> PathBuf {
-    let prefix = pdf.with_extension("");
+/// Renders page `page` of `pdf` at `dpi` and returns the PNG's path.
+fn rasterise_at(pdf: &Path, page: usize, dpi: u32) -> PathBuf {
+    let prefix = pdf.with_file_name(format!("page-{page}-{dpi}"));
     let status = Command::new("pdftoppm")
         .args([
             "-r",
@@ -51,6 +51,10 @@ fn rasterise(pdf: &Path, page: usize) -> PathBuf {
         .unwrap();
     assert!(status.success());
     prefix.with_extension("png")
+}
+
+fn rasterise(pdf: &Path, page: usize) -> PathBuf {
+    rasterise_at(pdf, page, 200)
 }
 
 /// Every symbol zbarimg finds in `png`, as `TYPE:data` lines.
@@ -93,6 +97,13 @@ fn both_barcodes_of_every_pdf_label_read_back_the_bag_id() {
         );
         assert_eq!(symbols.len(), 2, "{symbols:?}");
     }
+    // A coarse capture (100 dpi, 1.65 pixels a bar module), as a handheld imager
+    // gets from arm's length, still reads the Code 128.
+    let coarse = decode(&rasterise_at(&pdf, 1, 100));
+    assert!(
+        coarse.contains(&format!("CODE-128:{}", doc.bags[0].bag_id)),
+        "{coarse:?}"
+    );
     let text = pdf_text(&pdf);
     assert!(text.contains("深圳分拨中心"));
     assert!(text.contains("SZX"));
