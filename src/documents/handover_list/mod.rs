@@ -12,7 +12,7 @@
 //! into a few small items a page (a bag's grid is a row range, not a copy of its
 //! tracking numbers), so the page count is known before the first page is drawn and
 //! the extra memory is proportional to the pages, not the parcels. The 200-bag,
-//! 60,000-parcel list is ~300 pages; see BENCHMARKS.md for its time and memory.
+//! 60,000-parcel list is 161 pages; see BENCHMARKS.md for its time and memory.
 
 mod page;
 
