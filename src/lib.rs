@@ -6,13 +6,15 @@
 //! post intake scans, and at intake every registered parcel's first scan is backdated
 //! to its bag's pickup.
 //!
-//! Layers point one way: [`api`] (axum) -> [`store`] (sqlx, SQLite or PostgreSQL),
-//! [`planner`] and [`regions`] -> [`domain`] (pure types and rules).
+//! Layers point one way: [`api`] (axum) -> [`service`] (use cases) -> [`store`] (sqlx,
+//! SQLite or PostgreSQL), [`planner`] and [`regions`] -> [`domain`] (pure types and
+//! rules); [`documents`] renders labels and handover lists from plain structs.
 
 pub mod api;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod documents;
 pub mod domain;
 pub mod planner;
 pub mod regions;

@@ -4,6 +4,7 @@
 
 pub mod coverage;
 pub mod coverage_edits;
+pub mod documents;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(parcels::router())
         .merge(plans::router())
         .merge(handovers::router())
+        .merge(documents::router())
         .merge(scans::router())
         .merge(tracking::router())
         .merge(coverage::router())
@@ -72,6 +74,7 @@ pub fn router(state: AppState) -> Router {
     let document = axum::body::Bytes::from(openapi.to_pretty_json().unwrap_or_default());
     router
         .merge(web::router())
+        .merge(documents::web_router())
         .route(
             "/openapi.json",
             get(move || async move {

@@ -9,7 +9,7 @@
 
 use crate::app::AppState;
 use crate::domain::time::format_china;
-use crate::domain::{Principal, Role};
+use crate::domain::{HandoverStatus, Principal, Role};
 use crate::service::ServiceError;
 use crate::service::handover_changes::cancel_handover;
 use crate::service::handovers::{HandoverFilter, list_handovers};
@@ -63,7 +63,7 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The signed-in seller, if the session holds a seller key.
-async fn seller_of(state: &AppState, headers: &HeaderMap) -> Option<Principal> {
+pub(crate) async fn seller_of(state: &AppState, headers: &HeaderMap) -> Option<Principal> {
     let token = session_token(headers)?;
     let principal = state.store.get_principal_by_token(&token).await.ok()??;
     (principal.role == Role::Seller).then_some(principal)
@@ -134,8 +134,19 @@ fn row(view: &HandoverView) -> String {
     } else {
         String::new()
     };
+    // Labels and the handover list, for every handover that still goes ahead.
+    let documents = if h.status == HandoverStatus::Cancelled {
+        String::new()
+    } else {
+        let id = esc(&h.handover_id);
+        format!(
+            "<a href=\"/web/handovers/{id}/labels?format=pdf\">Labels (PDF)</a> · \
+             <a href=\"/web/handovers/{id}/labels?format=zpl\">Labels (ZPL)</a> · \
+             <a href=\"/web/handovers/{id}/handover-list\">Handover list</a>"
+        )
+    };
     format!(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{action}</td></tr>",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{documents}</td><td>{action}</td></tr>",
         esc(&h.handover_id),
         esc(h.status.as_str()),
         esc(&h.sorting_center),
@@ -173,7 +184,7 @@ async fn render_list(state: &AppState, seller: &Principal, message: Option<&str>
         "Handovers",
         &format!(
             "{message}<p>Times are China time (Asia/Shanghai).</p><table><tr><th>Handover</th><th>Status</th>\
-             <th>Sorting center</th><th>Pickup date</th><th>Bags</th><th>Parcels</th><th>Booked at</th><th></th></tr>\
+             <th>Sorting center</th><th>Pickup date</th><th>Bags</th><th>Parcels</th><th>Booked at</th><th>Documents</th><th></th></tr>\
              {rows}</table><form method=\"post\" action=\"/web/logout\"><button>Sign out</button></form>"
         ),
     )

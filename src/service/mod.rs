@@ -22,6 +22,7 @@
 pub mod address;
 pub mod claims;
 pub mod coverage;
+pub mod documents;
 mod error;
 pub mod handover_changes;
 pub mod handovers;

@@ -6,6 +6,7 @@ mod helpers;
 
 mod binary;
 mod coverage;
+mod documents;
 mod errors;
 mod lifecycle;
 mod partners;
