@@ -55,7 +55,9 @@
 pub mod baseline;
 pub mod bound;
 pub mod csv_input;
+pub mod deal;
 pub mod envelope;
+mod exact;
 mod exchange;
 pub mod generator;
 mod greedy;
@@ -63,10 +65,13 @@ mod improve;
 mod items;
 mod local_search;
 mod orders;
+mod output;
 mod segtree;
 mod select;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_exact;
 #[cfg(test)]
 mod tests_optimal;
 
@@ -124,6 +129,10 @@ pub struct PlanConfig {
     pub tare_g: u32,
     /// Share of the envelope's volume that parcels may fill (default 0.70).
     pub fill_factor: f64,
+    /// Time the exact search may take per plan, in milliseconds (default 1,000; 0
+    /// turns it off). It runs on sorting centers of at most 1,000 parcels whose plan
+    /// is above the bound.
+    pub exact_budget_ms: u64,
 }
 
 impl Default for PlanConfig {
@@ -135,6 +144,7 @@ impl Default for PlanConfig {
             max_sum_cm: 180.0,
             tare_g: 0,
             fill_factor: 0.70,
+            exact_budget_ms: 1_000,
         }
     }
 }
@@ -148,12 +158,17 @@ pub struct Plan {
     pub unplaceable: Vec<Unplaceable>,
     /// A proven lower bound on the number of bags for the placeable parcels.
     pub lower_bound: u64,
+    /// Whether the plan is proven to use the fewest bags possible (its bag count equals
+    /// `lower_bound`).
+    pub optimal: bool,
+    /// Number of orders whose parcels are in more than one bag.
+    pub orders_split: u64,
 }
 
 impl Plan {
     /// Number of orders whose parcels were put into more than one bag.
     pub fn orders_split(&self, parcels: &[PlanParcel]) -> usize {
-        select::orders_split(self, parcels)
+        output::orders_split(self, parcels)
     }
 }
 
