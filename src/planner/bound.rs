@@ -173,7 +173,7 @@ fn volume_dff(rows: &[Row], lim: &Limits) -> u64 {
 }
 
 /// Pair checks the incompatible-set search may make.
-const PAIR_BUDGET: usize = 3_000_000;
+const PAIR_BUDGET: usize = 200_000;
 /// A parcel is a candidate for the incompatible set above this share of a bag.
 const CANDIDATE_SHARE: f64 = 0.25;
 

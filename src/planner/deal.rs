@@ -39,19 +39,31 @@ const ATTEMPTS: usize = 3;
 const TRIES: usize = 64;
 /// Candidate bags compared for a long item (the least capacity lost wins).
 const SHAPED_TRIES: usize = 8;
+/// A deal leaving more than one item in `GIVE_UP` without a bag is abandoned.
+const GIVE_UP: usize = 100;
+/// Exact fit checks per pool item in the repair's first-fit scan, on average.
+const SCAN_PER_ITEM: usize = 64;
 /// Weight of a resource relative to the scarcest, at most this ratio.
 const MAX_RATIO: f64 = 1_000.0;
 
-/// The best plan of up to [`ATTEMPTS`] deals, starting with `k = bound`.
-pub(crate) fn deal(inst: &Instance, lim: &Limits, bound: usize, repair_budget: i64) -> Vec<Bag> {
+/// The best plan of up to [`ATTEMPTS`] deals, starting with `k = bound`; `None` if the
+/// first deal is abandoned (see [`deal_into`]).
+pub(crate) fn deal(
+    inst: &Instance,
+    lim: &Limits,
+    bound: usize,
+    repair_budget: i64,
+) -> Option<Vec<Bag>> {
     let items = &inst.items;
     if items.is_empty() {
-        return Vec::new();
+        return Some(Vec::new());
     }
     let mut k = bound.max(1);
     let mut best: Option<Vec<Bag>> = None;
     for _ in 0..ATTEMPTS {
-        let bags = deal_into(items, lim, k, repair_budget);
+        let Some(bags) = deal_into(items, lim, k, repair_budget) else {
+            break; // far from k: raising it a little will not help
+        };
         let n = bags.len();
         if best.as_ref().is_none_or(|b| n < b.len()) {
             best = Some(bags);
@@ -65,7 +77,7 @@ pub(crate) fn deal(inst: &Instance, lim: &Limits, bound: usize, repair_budget: i
             break;
         }
     }
-    best.unwrap_or_default()
+    best
 }
 
 /// Shares of a bag's limits an item takes: (count, weight, cube volume).
@@ -98,8 +110,10 @@ fn key(x: f64) -> Reverse<u64> {
     Reverse(x.max(0.0).to_bits())
 }
 
-/// One deal into `k` bags, repaired; may return more than `k` bags.
-fn deal_into(items: &[Item], lim: &Limits, k: usize, repair_budget: i64) -> Vec<Bag> {
+/// One deal into `k` bags, repaired; may return more than `k` bags. `None` when more
+/// than `1 / GIVE_UP` of the items found no bag: the deal is then far from `k` (a day
+/// bound by volume and long parcels, say) and the repair would cost more than it wins.
+fn deal_into(items: &[Item], lim: &Limits, k: usize, repair_budget: i64) -> Option<Vec<Bag>> {
     let w = weights(items, lim, k);
     let size: Vec<f64> = items
         .iter()
@@ -159,9 +173,12 @@ fn deal_into(items: &[Item], lim: &Limits, k: usize, repair_budget: i64) -> Vec<
             heap.push((key(load[b as usize]), b));
         }
     }
+    if pool.len() * GIVE_UP > items.len() {
+        return None;
+    }
     bags.retain(|b| !b.items.is_empty());
     repair(&mut bags, pool, items, lim, k, repair_budget);
-    bags
+    Some(bags)
 }
 
 /// Places the pool: anywhere it fits, else in extra bags, which the pool-swap search
@@ -178,13 +195,22 @@ fn repair(
         return;
     }
     let mut extra: Vec<Bag> = Vec::new();
+    let mut scan = SCAN_PER_ITEM * pool.len();
     for i in pool {
         let it = &items[i as usize];
         let slot = bags
             .iter()
             .chain(extra.iter())
             .enumerate()
-            .find_map(|(b, bag)| bag.fits(it, lim).map(|f| (b, f)));
+            .take_while(|_| {
+                scan = scan.saturating_sub(1);
+                scan > 0
+            })
+            .find_map(|(b, bag)| bag.fits(it, lim).map(|f| (b, f)))
+            .or_else(|| {
+                let e = extra.len().checked_sub(1)?;
+                extra[e].fits(it, lim).map(|f| (bags.len() + e, f))
+            });
         match slot {
             Some((b, fit)) if b < bags.len() => bags[b].add(i, it, fit),
             Some((b, fit)) => extra[b - bags.len()].add(i, it, fit),
@@ -206,8 +232,14 @@ fn repair(
 
 /// Plans with the target-count construction alone (orders as items), for measuring it
 /// apart from the planner; the same output format and lower bound as [`super::plan`].
+/// Where the deal is abandoned, the sorting center gets a bag per item (so such a
+/// plan shows the construction's failure rather than hiding it).
 pub fn target_count(parcels: &[PlanParcel], config: &PlanConfig) -> Plan {
     super::select::plan_with(parcels, config, true, |inst, lim, bound| {
-        deal(inst, lim, bound as usize, 2_500_000)
+        deal(inst, lim, bound as usize, 2_500_000).unwrap_or_else(|| {
+            (0..inst.items.len() as u32)
+                .map(|i| Bag::from_items(vec![i], &inst.items, lim))
+                .collect()
+        })
     })
 }
