@@ -1,13 +1,14 @@
-//! Criterion benchmarks of the consolidation planner and the FFD baseline, per
-//! generated family and size (1,000 / 10,000 / 100,000 parcels), with one and with two
-//! sorting centers. Instances are generated once, outside the timed loop.
+//! Criterion benchmarks of the consolidation planner, the FFD baseline and the
+//! target-count construction alone (`deal`), per generated family and size (1,000 /
+//! 10,000 / 100,000 parcels, and 20,000 for the count-bound `light` family), with one
+//! and with two sorting centers. Instances are generated once, outside the timed loop.
 //!
 //! `cargo bench --bench planner -- 'plan/mixed'` runs a subset; the 100,000-parcel
 //! cases use a small sample count to keep a full run within minutes on two cores.
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use firstmile::planner::generator::{Family, generate};
-use firstmile::planner::{PlanConfig, baseline, plan};
+use firstmile::planner::{PlanConfig, baseline, deal, plan};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -17,7 +18,12 @@ fn bench(c: &mut Criterion) {
         for family in Family::ALL {
             let mut g = c.benchmark_group(format!("{}/{}", family.name(), name));
             g.sampling_mode(SamplingMode::Flat);
-            for n in [1_000usize, 10_000, 100_000] {
+            let sizes: &[usize] = if family == Family::LightDay {
+                &[1_000, 10_000, 20_000, 100_000]
+            } else {
+                &[1_000, 10_000, 100_000]
+            };
+            for &n in sizes {
                 let parcels = generate(family, n, centers, 42);
                 if n >= 100_000 {
                     g.sample_size(10).measurement_time(Duration::from_secs(8));
@@ -29,6 +35,9 @@ fn bench(c: &mut Criterion) {
                 });
                 g.bench_with_input(BenchmarkId::new("ffd", n), &parcels, |b, ps| {
                     b.iter(|| black_box(baseline::first_fit_decreasing(ps, &config)))
+                });
+                g.bench_with_input(BenchmarkId::new("deal", n), &parcels, |b, ps| {
+                    b.iter(|| black_box(deal::target_count(ps, &config)))
                 });
             }
             g.finish();

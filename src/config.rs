@@ -91,6 +91,9 @@ pub struct RuleArgs {
     /// Share of a bag's envelope that parcels may fill when the planner packs it.
     #[arg(long, env = "FIRSTMILE_FILL_FACTOR", default_value_t = 0.70)]
     pub fill_factor: f64,
+    /// Time the planner's exact search may take per plan, in milliseconds (0: off).
+    #[arg(long, env = "FIRSTMILE_PLAN_EXACT_BUDGET_MS", default_value_t = 1_000)]
+    pub plan_exact_budget_ms: u64,
     /// Average daily orders a seller needs for free door pickup.
     #[arg(long, env = "FIRSTMILE_ELIGIBILITY_THRESHOLD", default_value_t = 50.0)]
     pub eligibility_threshold: f64,
@@ -110,6 +113,7 @@ impl Default for RuleArgs {
             bag_max_sum_cm: limits.max_sum_cm,
             bag_tare_g: 0,
             fill_factor: 0.70,
+            plan_exact_budget_ms: 1_000,
             eligibility_threshold: rule.threshold,
             eligibility_window_days: rule.window_days,
         }
@@ -135,6 +139,7 @@ impl RuleArgs {
             max_sum_cm: self.bag_max_sum_cm,
             tare_g: self.bag_tare_g,
             fill_factor: self.fill_factor,
+            exact_budget_ms: self.plan_exact_budget_ms,
         }
     }
 

@@ -26,6 +26,10 @@ pub struct PlanDoc {
     pub unplaceable: Vec<UnplaceableDoc>,
     /// A proven lower bound on the number of bags.
     pub lower_bound: u64,
+    /// True when the plan is proven to use the fewest bags possible (bags = lower_bound).
+    pub optimal: bool,
+    /// Number of orders whose parcels are in more than one bag.
+    pub orders_split: u64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -22,7 +22,7 @@ const RECENT: usize = 64;
 /// Plans with plain first-fit decreasing (by the largest normalised demand), orders
 /// ignored; the same output format and lower bound as [`super::plan`].
 pub fn first_fit_decreasing(parcels: &[PlanParcel], config: &PlanConfig) -> Plan {
-    super::select::plan_with(parcels, config, ffd)
+    super::select::plan_with(parcels, config, false, |inst, lim, _| ffd(inst, lim))
 }
 
 /// First-fit decreasing over the items of one sorting center.

@@ -27,12 +27,18 @@ pub enum Family {
     DenseAndBulky,
     /// A marketplace day: mostly small parcels, some medium, heavy, bulky and long ones.
     MixedDay,
+    /// A count-bound day of parcels that are not tiny: weights log-normal around 120 g
+    /// (1% heavier, up to 2 kg), sides up to 20 x 15 x 6 cm, mean volume ~390 cm³; 300
+    /// of them weigh ~40 kg and fill ~118 L, so a bag could hold 300 but one filled
+    /// greedily with the heavy and bulky ones first closes on weight or volume early.
+    LightDay,
 }
 
 impl Family {
     /// All families, in report order.
-    pub const ALL: [Family; 5] = [
+    pub const ALL: [Family; 6] = [
         Family::SmallLight,
+        Family::LightDay,
         Family::Heavy,
         Family::BulkyLong,
         Family::DenseAndBulky,
@@ -47,6 +53,7 @@ impl Family {
             Family::BulkyLong => "bulky",
             Family::DenseAndBulky => "dense",
             Family::MixedDay => "mixed",
+            Family::LightDay => "light",
         }
     }
 
@@ -64,6 +71,7 @@ enum Kind {
     Dense,
     Bulky,
     Long,
+    Light,
 }
 
 fn lognormal(rng: &mut StdRng, median: f64, sigma: f64) -> f64 {
@@ -127,6 +135,17 @@ fn parcel_of(rng: &mut StdRng, kind: Kind) -> ([f64; 3], u32) {
             let g = (v * lognormal(rng, 0.15, 0.3)).clamp(100.0, 15_000.0);
             ([round1(a), round1(b), round1(c)], g)
         }
+        Kind::Light => {
+            let l = lognormal(rng, 13.5, 0.22).clamp(6.0, 20.0);
+            let w = (l * rng.gen_range(0.55..0.8)).min(15.0);
+            let h = lognormal(rng, 2.7, 0.35).clamp(0.5, 6.0);
+            let g = if rng.gen_bool(0.01) {
+                lognormal(rng, 700.0, 0.5).clamp(300.0, 2_000.0)
+            } else {
+                lognormal(rng, 100.0, 0.6).clamp(10.0, 1_500.0)
+            };
+            ([round1(l), round1(w), round1(h)], g)
+        }
     };
     (dims, grams.round() as u32)
 }
@@ -135,6 +154,7 @@ fn kind_for(rng: &mut StdRng, family: Family) -> Kind {
     let u: f64 = rng.r#gen();
     match family {
         Family::SmallLight => Kind::Small,
+        Family::LightDay => Kind::Light,
         Family::Heavy => Kind::Heavy,
         Family::BulkyLong if u < 0.25 => Kind::Long,
         Family::BulkyLong => Kind::Bulky,

@@ -5,7 +5,7 @@
 
 use super::PlanParcel;
 use super::envelope::Limits;
-use super::select::NO_ORDER;
+use super::output::NO_ORDER;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -77,6 +77,18 @@ impl Instance {
         orders: Option<&[u32]>,
         lim: &Limits,
     ) -> Self {
+        Self::build_with(parcels, idx, orders, lim, MAX_ORDER_SHARE)
+    }
+
+    /// [`Instance::build`] with orders taking up to `max_share` of a bag as one item
+    /// (`f64::INFINITY`: every order that fits one bag).
+    pub fn build_with(
+        parcels: &[PlanParcel],
+        idx: &[u32],
+        orders: Option<&[u32]>,
+        lim: &Limits,
+        max_share: f64,
+    ) -> Self {
         let mut inst = Instance {
             members: Vec::with_capacity(idx.len()),
             items: Vec::with_capacity(idx.len()),
@@ -99,7 +111,7 @@ impl Instance {
             let g = &sorted[s..e];
             let whole = g.len() == 1 || {
                 let it = item_of(parcels, g, 0);
-                Bag::empty(lim).fits(&it, lim).is_some() && share(&it, lim) <= MAX_ORDER_SHARE
+                Bag::empty(lim).fits(&it, lim).is_some() && share(&it, lim) <= max_share
             };
             if whole {
                 inst.push(parcels, g);

@@ -32,30 +32,59 @@
 //!   until the pool is empty (a bag saved) or a visit budget runs out (rolled back).
 //!   On large instances the bags are dealt into two halves searched on both cores.
 //!   Then [`local_search`] evens out a near-empty straggler bag.
+//! * **Target-count construction** ([`deal`]): the bin-centric greedy fills one bag at
+//!   a time and, on count-bound days, puts the heavy and bulky parcels together early;
+//!   those bags close on weight or volume well below `max_parcels` and the day needs
+//!   several per cent more bags than the count bound (356 instead of 334 on 100,000
+//!   light parcels). So the number of bags is fixed first, at the lower bound `k`, and
+//!   the items (orders as super-items) are dealt largest first into the least loaded of
+//!   the `k` bags, the load weighing each resource by the inverse of the slack the `k`
+//!   bags leave in it (Graham's LPT rule on a scalarised vector load; Panigrahy et al.
+//!   2011 and Caprara and Toth 2001 on vector packing with a fixed number of bins).
+//!   What no bag takes is repaired by moves and swaps (the pool-swap search below); if
+//!   that fails, `k` is raised and the deal repeated, a few times at most.
 //! * **Constructions and cores** ([`select`]): core 1 runs the greedy with orders as
-//!   items; core 2 the greedy with parcels as items and/or the FFD [`baseline`]
+//!   items; core 2 the target-count deal (where the count's total share is at least
+//!   0.8 of the largest resource's: count-bound days and near them), then the greedy with parcels as items and/or the FFD [`baseline`]
 //!   (both up to 25,000 items; at scale FFD only where weight dominates, the nearly
-//!   one-dimensional case it is good at). Core 2 stops when core 1's plan is provably
-//!   optimal, FFD as soon as it has opened as many bags as a greedy plan. Per sorting
-//!   center the plan with fewest bags wins, ties going to fewer split orders; only the
-//!   winner gets the search. So the plan is never worse than FFD wherever FFD runs;
-//!   where it is skipped it measured 5-15% worse than the greedy (see `select.rs`).
+//!   one-dimensional case it is good at). A plan at the bound with no order split stops
+//!   the other core; FFD stops as soon as it has opened as many bags as a plan found.
+//!   Per sorting center the plan with fewest bags wins, ties going to fewer split
+//!   orders; only the winner gets the search. So the plan is never worse than FFD
+//!   wherever FFD runs; where it is skipped it measured 5-15% worse than the greedy.
+//! * **Exact search** ([`exact`]) on sorting centers of at most 1,000 parcels whose plan
+//!   is above the bound: a branch and bound (Martello and Toth's MTP scheme, with Korf's
+//!   symmetry rules for empty bags and identical parcels) that looks for a plan with
+//!   one bag fewer, again and again, until the bound is reached, the search space is
+//!   exhausted (then the plan is proven optimal, and `lower_bound` is raised to it),
+//!   or the time budget runs out (`exact_budget_ms`, default 1 s; the best plan stands).
 //! * **Orders**: an order whose parcels fit one bag and take at most a fifth of it is
 //!   one item (large items pack badly). After the search, [`orders`] gathers split
 //!   orders into one of their bags by trades ([`exchange`]): the order's part moves,
 //!   and up to two items that hold a whole order each (or no order) go each way
 //!   between the two bags, so both stay valid (exact fit check), no other order is
-//!   split and no bag is added; keeping orders together never costs a bag. Trades rather than 1-1 swaps because the searched plans are tight (most
-//!   weight-bound bags end within grams of the limit), where a swap partner of nearly
-//!   equal size rarely exists but some difference of small subsets nearly always fits.
+//!   split and no bag is added; keeping orders together never costs a bag. Trades
+//!   rather than 1-1 swaps because the searched plans are tight (most weight-bound bags
+//!   end within grams of the limit), where a swap partner of nearly equal size rarely
+//!   exists but some difference of small subsets nearly always fits. On small sorting
+//!   centers split orders are a goal of the exact search too: it prefers the bag that
+//!   already holds a parcel of the same order, and with orders still split it looks for
+//!   a plan of as many bags in which every order that fits one bag is one item.
+//!   `orders_split` in the plan counts the orders left in more than one bag.
 //! * **Lower bound** ([`bound`]): per sorting center the maximum of the count bound, the
-//!   Martello-Toth L2 bound on weight, and a "staircase" volume bound that charges each
-//!   bag holding a long parcel only its reduced envelope. Each is proven in `bound.rs`.
+//!   Martello-Toth L2 bound on weight, a "staircase" volume bound that charges each
+//!   bag holding a long parcel only its reduced envelope, Fekete and Schepers' dual
+//!   feasible functions on weight and volume, and a bound from a set of pairwise
+//!   incompatible parcels (too heavy, too big or too long for two to share a bag) and
+//!   the rooms their bags leave. Each is proven in `bound.rs`. A plan whose bag count
+//!   equals its bound says `optimal: true`.
 
 pub mod baseline;
 pub mod bound;
 pub mod csv_input;
+pub mod deal;
 pub mod envelope;
+mod exact;
 mod exchange;
 pub mod generator;
 mod greedy;
@@ -63,10 +92,13 @@ mod improve;
 mod items;
 mod local_search;
 mod orders;
+mod output;
 mod segtree;
 mod select;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_exact;
 #[cfg(test)]
 mod tests_optimal;
 
@@ -124,6 +156,10 @@ pub struct PlanConfig {
     pub tare_g: u32,
     /// Share of the envelope's volume that parcels may fill (default 0.70).
     pub fill_factor: f64,
+    /// Time the exact search may take per plan, in milliseconds (default 1,000; 0
+    /// turns it off). It runs on sorting centers of at most 1,000 parcels whose plan
+    /// is above the bound.
+    pub exact_budget_ms: u64,
 }
 
 impl Default for PlanConfig {
@@ -135,6 +171,7 @@ impl Default for PlanConfig {
             max_sum_cm: 180.0,
             tare_g: 0,
             fill_factor: 0.70,
+            exact_budget_ms: 1_000,
         }
     }
 }
@@ -148,12 +185,17 @@ pub struct Plan {
     pub unplaceable: Vec<Unplaceable>,
     /// A proven lower bound on the number of bags for the placeable parcels.
     pub lower_bound: u64,
+    /// Whether the plan is proven to use the fewest bags possible (its bag count equals
+    /// `lower_bound`).
+    pub optimal: bool,
+    /// Number of orders whose parcels are in more than one bag.
+    pub orders_split: u64,
 }
 
 impl Plan {
     /// Number of orders whose parcels were put into more than one bag.
     pub fn orders_split(&self, parcels: &[PlanParcel]) -> usize {
-        select::orders_split(self, parcels)
+        output::orders_split(self, parcels)
     }
 }
 

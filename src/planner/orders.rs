@@ -22,7 +22,7 @@
 use super::envelope::Limits;
 use super::exchange::{AloneSets, Scratch, exchange};
 use super::items::{Bag, Instance, Item};
-use super::select::NO_ORDER;
+use super::output::NO_ORDER;
 
 /// Work budget of the pass per item (units of `Scratch::work`, about an item or a
 /// subset looked at), so it stays linear and cheap next to the constructions.

@@ -18,14 +18,18 @@
 
 use super::baseline::{ffd, ffd_until};
 use super::bound::sc_bound;
+use super::deal::deal;
 use super::envelope::Limits;
+use super::exact;
 use super::greedy::{Scoring, pack, pack_until};
 use super::improve::pool_swap_2;
 use super::items::{Bag, FastMap, Instance, Item};
 use super::local_search::even_out_straggler;
 use super::orders::keep_together;
-use super::{Plan, PlanConfig, PlanParcel, PlannedBag, Unplaceable};
+use super::output::{NO_ORDER, Out, Tally, emit, order_index, split_orders};
+use super::{Plan, PlanConfig, PlanParcel, Unplaceable};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 /// Splits placeable parcels by sorting center (first-seen order) and lists the rest.
 pub(crate) fn split<'a>(
@@ -53,25 +57,40 @@ pub(crate) fn split<'a>(
 }
 
 /// Plans with one packing function over parcel-per-item instances (the baseline).
+/// With `grouped`, orders are items (as in [`Instance::build`]); `pack_fn` gets the
+/// instance, the limits and the center's lower bound.
 pub(crate) fn plan_with(
     parcels: &[PlanParcel],
     config: &PlanConfig,
-    pack_fn: impl Fn(&Instance, &Limits) -> Vec<Bag>,
+    grouped: bool,
+    pack_fn: impl Fn(&Instance, &Limits, u64) -> Vec<Bag>,
 ) -> Plan {
     let lim = Limits::new(config);
     let (groups, unplaceable) = split(parcels, &lim);
-    let mut out = Plan {
-        bags: Vec::new(),
-        unplaceable,
-        lower_bound: 0,
+    let orders = order_index(parcels);
+    let mut out = Out {
+        plan: Plan {
+            bags: Vec::new(),
+            unplaceable,
+            lower_bound: 0,
+            optimal: true,
+            orders_split: 0,
+        },
+        parcels,
+        order_of: &orders.0,
+        tally: Tally::new(orders.1),
+        lim,
+        config,
     };
     for (sc, idx) in &groups {
-        out.lower_bound += sc_bound(parcels, idx, &lim);
-        let inst = Instance::build(parcels, idx, None, &lim);
-        let bags = pack_fn(&inst, &lim);
-        emit(&mut out, parcels, sc, &inst, &bags, &lim, config);
+        let bound = sc_bound(parcels, idx, &lim);
+        out.plan.lower_bound += bound;
+        let inst = Instance::build(parcels, idx, grouped.then_some(orders.0.as_slice()), &lim);
+        let bags = pack_fn(&inst, &lim, bound);
+        out.plan.optimal &= bags.len() as u64 <= bound;
+        emit(&mut out, sc, &inst, &bags);
     }
-    out
+    out.finish()
 }
 
 /// A finished construction: bags, orders split, and whether it packed `grouped` items.
@@ -93,8 +112,8 @@ fn ls_budget(items: usize) -> i64 {
     }
 }
 
-/// Bags from which `emit` uses both cores.
-const EMIT_SPLIT_AT: usize = 2_000;
+/// Parcels per sorting center up to which the exact search runs.
+const EXACT_MAX_PARCELS: usize = 1_000;
 
 /// Items up to which FFD always runs beside the greedy (it then costs little).
 const FFD_ALWAYS: usize = 25_000;
@@ -120,205 +139,222 @@ fn second_core(items: &[Item], lim: &Limits) -> (bool, bool) {
     (!weight_bound, weight_bound)
 }
 
+/// Whether the target-count construction runs: where the count's total share is at
+/// least `DEAL_COUNT_SHARE` of the largest (count-bound days and near them). On weight-
+/// and volume-bound days it measured no better than the greedy (the deal leaves many
+/// items without a bag and is abandoned), so those days pay nothing for it.
+fn run_deal(items: &[Item], lim: &Limits) -> bool {
+    let (mut c, mut w, mut v) = (0.0f64, 0.0f64, 0.0f64);
+    for it in items {
+        c += f64::from(it.count);
+        w += it.weight as f64;
+        v += it.volume;
+    }
+    let c = c / f64::from(lim.max_parcels.max(1));
+    let w = w / lim.wcap.max(1) as f64;
+    let v = v / lim.cube_cap.max(f64::MIN_POSITIVE);
+    c >= DEAL_COUNT_SHARE * w.max(v)
+}
+
+/// See [`run_deal`].
+const DEAL_COUNT_SHARE: f64 = 0.8;
+
 /// The planner: best of several heuristics per sorting center.
 pub(crate) fn plan(parcels: &[PlanParcel], config: &PlanConfig) -> Plan {
     let lim = Limits::new(config);
     let (groups, unplaceable) = split(parcels, &lim);
     let orders = order_index(parcels);
-    let mut out = Plan {
-        bags: Vec::new(),
-        unplaceable,
-        lower_bound: 0,
+    let mut out = Out {
+        plan: Plan {
+            bags: Vec::new(),
+            unplaceable,
+            lower_bound: 0,
+            optimal: true,
+            orders_split: 0,
+        },
+        parcels,
+        order_of: &orders.0,
+        tally: Tally::new(orders.1),
+        lim,
+        config,
     };
+    // The exact search's time is shared by the sorting centers small enough for it.
+    let small = groups
+        .iter()
+        .filter(|(_, idx)| idx.len() <= EXACT_MAX_PARCELS)
+        .count()
+        .max(1) as u32;
+    let exact_time = Duration::from_millis(config.exact_budget_ms) / small;
     for (sc, idx) in &groups {
-        let bound = sc_bound(parcels, idx, &lim);
-        out.lower_bound += bound;
-        let grouped = Instance::build(parcels, idx, Some(&orders.0), &lim);
-        let has_orders = grouped.items.len() < idx.len();
-        let single = has_orders.then(|| Instance::build(parcels, idx, None, &lim));
-        let single = single.as_ref().unwrap_or(&grouped);
-        let inst_of = |g: bool| if g { &grouped } else { single };
-        let cand = |g: bool, bags: Vec<Bag>| Cand {
-            split: split_orders(&orders, inst_of(g), &bags),
-            bags,
-            grouped: g,
-        };
-        // Core 1: the greedy with orders as items. Core 2: the greedy with parcels as
-        // items (or the L2 score) and/or FFD (see `second_core`); it stops early if
-        // core 1's plan is provably optimal, and FFD gives up once it has opened as
-        // many bags as the best greedy plan.
-        let stop = AtomicBool::new(false);
-        let beat = AtomicUsize::new(usize::MAX);
-        let (run_greedy, run_ffd) = second_core(&single.items, &lim);
-        let mut cands = std::thread::scope(|s| {
-            let h = s.spawn(|| {
-                let mut out = Vec::new();
-                if run_greedy {
-                    let scoring = if has_orders {
+        let (inst, bags, proven) = plan_center(parcels, idx, &orders, &lim, exact_time);
+        out.plan.lower_bound += proven;
+        out.plan.optimal &= bags.len() as u64 <= proven;
+        emit(&mut out, sc, &inst, &bags);
+    }
+    out.finish()
+}
+
+/// Plans one sorting center: its instance, bags and proven lower bound (raised to the
+/// optimum when the exact search proves it).
+fn plan_center(
+    parcels: &[PlanParcel],
+    idx: &[u32],
+    orders: &(Vec<u32>, usize),
+    lim: &Limits,
+    exact_time: Duration,
+) -> (Instance, Vec<Bag>, u64) {
+    let started = Instant::now();
+    let lim = *lim;
+    let bound = sc_bound(parcels, idx, &lim);
+    let grouped = Instance::build(parcels, idx, Some(&orders.0), &lim);
+    let has_orders = grouped.items.len() < idx.len();
+    let single = has_orders.then(|| Instance::build(parcels, idx, None, &lim));
+    let single_ref = single.as_ref().unwrap_or(&grouped);
+    let inst_of = |g: bool| if g { &grouped } else { single_ref };
+    let cand = |g: bool, bags: Vec<Bag>| Cand {
+        split: split_orders(orders, inst_of(g), &bags),
+        bags,
+        grouped: g,
+    };
+    let done = |c: &Cand| c.bags.len() as u64 <= bound && c.split == 0;
+    // Core 1: the greedy with orders as items. Core 2: the target-count deal (orders as
+    // items), then the greedy with parcels as items (or the L2 score) and/or FFD (see
+    // `second_core`). A plan at the bound with no order split stops the other core;
+    // FFD gives up once it has opened as many bags as the best plan so far.
+    let stop = AtomicBool::new(false);
+    let beat = AtomicUsize::new(usize::MAX);
+    let (run_greedy, run_ffd) = second_core(&single_ref.items, &lim);
+    let deal_first = run_deal(&grouped.items, &lim);
+    let mut cands = std::thread::scope(|s| {
+        let h = s.spawn(|| {
+            let mut out = Vec::new();
+            if deal_first {
+                let budget = ls_budget(grouped.items.len()) / 2;
+                if let Some(bags) = deal(&grouped, &lim, bound as usize, budget) {
+                    let c = cand(true, bags);
+                    beat.fetch_min(c.bags.len(), Ordering::Relaxed);
+                    if done(&c) {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    out.push(c);
+                }
+            }
+            if run_greedy
+                && !stop.load(Ordering::Relaxed)
+                && let Some(bags) = pack_until(
+                    single_ref,
+                    &lim,
+                    if has_orders {
                         Scoring::Dot
                     } else {
                         Scoring::L2
-                    };
-                    let bags = pack_until(single, &lim, scoring, Some(&stop))?;
-                    beat.fetch_min(bags.len(), Ordering::Relaxed);
-                    out.push(cand(!has_orders, bags));
-                }
-                if run_ffd
-                    && !stop.load(Ordering::Relaxed)
-                    && let Some(bags) = ffd_until(single, &lim, Some(&beat))
-                {
-                    out.push(cand(!has_orders, bags));
-                }
-                Some(out)
-            });
-            let first = cand(true, pack(&grouped, &lim, Scoring::Dot));
-            if first.bags.len() as u64 <= bound && first.split == 0 {
+                    },
+                    Some(&stop),
+                )
+            {
+                beat.fetch_min(bags.len(), Ordering::Relaxed);
+                out.push(cand(!has_orders, bags));
+            }
+            if run_ffd
+                && !stop.load(Ordering::Relaxed)
+                && let Some(bags) = ffd_until(single_ref, &lim, Some(&beat))
+            {
+                out.push(cand(!has_orders, bags));
+            }
+            out
+        });
+        let mut cands = Vec::new();
+        if let Some(bags) = pack_until(&grouped, &lim, Scoring::Dot, Some(&stop)) {
+            let first = cand(true, bags);
+            if done(&first) {
                 stop.store(true, Ordering::Relaxed);
             } else {
                 beat.fetch_min(first.bags.len(), Ordering::Relaxed);
             }
-            let mut cands = vec![first];
-            if let Ok(Some(more)) = h.join() {
-                cands.extend(more);
-            }
-            cands
-        });
-        // Fewest bags, then fewest split orders, then the earliest (orders as items).
-        let best = (0..cands.len()).min_by_key(|&i| (cands[i].bags.len(), cands[i].split, i));
-        let Some(mut best) = best.map(|i| cands.swap_remove(i)) else {
-            continue;
-        };
-        let inst = inst_of(best.grouped);
-        if best.bags.len() as u64 > bound {
-            let budget = ls_budget(inst.items.len());
-            best.bags = pool_swap_2(best.bags, &inst.items, &lim, bound as usize, budget);
-            even_out_straggler(&mut best.bags, &inst.items, &lim);
+            cands.push(first);
         }
-        if has_orders {
-            keep_together(&mut best.bags, inst, &orders.0, &lim);
+        if let Ok(more) = h.join() {
+            cands.extend(more);
         }
-        // Never worse than the baseline: where a full FFD run is cheap, it is the last
-        // word (the early-stopping runs above can, rarely, miss a better FFD plan).
-        if idx.len() <= FFD_ALWAYS && best.bags.len() as u64 > bound {
-            let plain = Instance::build(parcels, idx, None, &lim);
-            let baseline = ffd(&plain, &lim);
-            if baseline.len() < best.bags.len() {
-                emit(&mut out, parcels, sc, &plain, &baseline, &lim, config);
-                continue;
-            }
-        }
-        emit(&mut out, parcels, sc, inst, &best.bags, &lim, config);
+        cands
+    });
+    // Fewest bags, then fewest split orders, then the earliest (orders as items).
+    let best = (0..cands.len()).min_by_key(|&i| (cands[i].bags.len(), cands[i].split, i));
+    let mut best = match best.map(|i| cands.swap_remove(i)) {
+        Some(b) => b,
+        None => cand(true, pack(&grouped, &lim, Scoring::Dot)),
+    };
+    let inst = inst_of(best.grouped);
+    if best.bags.len() as u64 > bound {
+        let budget = ls_budget(inst.items.len());
+        best.bags = pool_swap_2(best.bags, &inst.items, &lim, bound as usize, budget);
+        even_out_straggler(&mut best.bags, &inst.items, &lim);
     }
-    out
-}
-
-/// Dense order numbers per parcel (`NO_ORDER` without one) and the number of orders.
-pub(crate) fn order_index(parcels: &[PlanParcel]) -> (Vec<u32>, usize) {
-    let mut at: FastMap<&str, u32> = FastMap::default();
-    let ix = parcels
-        .iter()
-        .map(|p| match &p.order_id {
-            Some(o) => {
-                let next = at.len() as u32;
-                *at.entry(o.as_str()).or_insert(next)
-            }
-            None => NO_ORDER,
-        })
-        .collect();
-    (ix, at.len())
-}
-
-/// Order number of a parcel without an order.
-pub(crate) const NO_ORDER: u32 = u32::MAX;
-
-/// Number of orders whose parcels are in more than one of `bags`.
-fn split_orders(orders: &(Vec<u32>, usize), inst: &Instance, bags: &[Bag]) -> usize {
-    let mut at = vec![u32::MAX; orders.1];
-    let mut split = vec![false; orders.1];
-    let mut n = 0;
-    for (b, bag) in bags.iter().enumerate() {
-        for &it in &bag.items {
-            for &p in inst.parcels_of(it as usize) {
-                let o = orders.0[p as usize];
-                if o == NO_ORDER {
-                    continue;
-                }
-                let o = o as usize;
-                if at[o] == u32::MAX {
-                    at[o] = b as u32;
-                } else if at[o] != b as u32 && !split[o] {
-                    split[o] = true;
-                    n += 1;
-                }
-            }
+    if has_orders {
+        keep_together(&mut best.bags, inst, &orders.0, &lim);
+    }
+    let mut proven = bound;
+    let mut plain: Option<(Instance, Vec<Bag>)> = None;
+    // Never worse than the baseline: where a full FFD run is cheap, it is the last
+    // word (the early-stopping runs above can, rarely, miss a better FFD plan).
+    if idx.len() <= FFD_ALWAYS && best.bags.len() as u64 > bound {
+        let inst = Instance::build(parcels, idx, None, &lim);
+        let baseline = ffd(&inst, &lim);
+        if baseline.len() < best.bags.len() {
+            plain = Some((inst, baseline));
         }
     }
-    n
-}
-
-/// Orders split over more than one bag in a finished plan.
-pub(crate) fn orders_split(plan: &Plan, parcels: &[PlanParcel]) -> usize {
-    let order_of: FastMap<&str, &str> = parcels
-        .iter()
-        .filter_map(|p| Some((p.tracking_number.as_str(), p.order_id.as_deref()?)))
-        .collect();
-    let mut seen: FastMap<&str, (usize, bool)> = FastMap::default();
-    for (b, bag) in plan.bags.iter().enumerate() {
-        for t in &bag.parcels {
-            if let Some(o) = order_of.get(t.as_str()) {
-                let e = seen.entry(o).or_insert((b, false));
-                if e.0 != b {
-                    e.1 = true;
-                }
+    let now = plain.as_ref().map_or(best.bags.len(), |p| p.1.len());
+    let small = idx.len() <= EXACT_MAX_PARCELS && !exact_time.is_zero();
+    let deadline = started + exact_time;
+    // Small instances: the exact search proves the plan optimal or finds a better one.
+    let mut result = match plain {
+        Some((inst, bags)) => (inst, bags),
+        None => {
+            let bags = std::mem::take(&mut best.bags);
+            match (best.grouped, single) {
+                (false, Some(s)) => (s, bags),
+                _ => (grouped, bags),
             }
-        }
-    }
-    seen.values().filter(|v| v.1).count()
-}
-
-fn emit(
-    out: &mut Plan,
-    parcels: &[PlanParcel],
-    sc: &str,
-    inst: &Instance,
-    bags: &[Bag],
-    lim: &Limits,
-    config: &PlanConfig,
-) {
-    let one = |bag: &Bag| {
-        let mut names = Vec::with_capacity(bag.count as usize);
-        for &it in &bag.items {
-            for &p in inst.parcels_of(it as usize) {
-                names.push(parcels[p as usize].tracking_number.clone());
-            }
-        }
-        // Every bag was built by exact fit checks, so an envelope exists; the fallback
-        // (the parcels' own maxima) is never expected and would fail validate_bag.
-        let envelope = lim
-            .declared_envelope(bag.lo, bag.volume, bag.count)
-            .unwrap_or(bag.lo);
-        PlannedBag {
-            sorting_center: sc.to_string(),
-            parcels: names,
-            weight_g: bag.weight + u64::from(config.tare_g),
-            envelope_cm: envelope,
         }
     };
-    // Copying 100,000 tracking numbers is a sizeable share of planning: on many bags
-    // the second half is built on the second core.
-    if bags.len() < EMIT_SPLIT_AT {
-        out.bags.extend(bags.iter().map(one));
-        return;
+    if small && now as u64 > bound {
+        let inst = Instance::build(parcels, idx, None, &lim);
+        let order = orders_of(&inst, orders);
+        let found = exact::search(&inst.items, &lim, bound as usize, now, order, deadline);
+        proven = proven.max(found.proven as u64);
+        if let Some(mut bags) = found.bags {
+            if has_orders {
+                keep_together(&mut bags, &inst, &orders.0, &lim);
+            }
+            result = (inst, bags);
+        }
     }
-    let (a, b) = bags.split_at(bags.len() / 2);
-    let (first, second) = std::thread::scope(|s| {
-        let h = s.spawn(|| b.iter().map(one).collect::<Vec<_>>());
-        let first: Vec<PlannedBag> = a.iter().map(one).collect();
-        (first, h.join())
-    });
-    out.bags.extend(first);
-    match second {
-        Ok(v) => out.bags.extend(v),
-        Err(_) => out.bags.extend(b.iter().map(one)),
+    // Orders as the search's second goal: with bags to spare in time, look for a plan
+    // of as many bags with every order that fits one bag as one item. (A failure
+    // proves nothing about the bag count: the items are restricted.)
+    if small && split_orders(orders, &result.0, &result.1) > 0 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let whole = Instance::build_with(parcels, idx, Some(&orders.0), &lim, f64::INFINITY);
+        let order = orders_of(&whole, orders);
+        let n = result.1.len();
+        let until = Instant::now() + left.min(exact_time / 4);
+        if let Some(bags) = exact::search(&whole.items, &lim, 0, n + 1, order, until).bags
+            && split_orders(orders, &whole, &bags) < split_orders(orders, &result.0, &result.1)
+        {
+            result = (whole, bags);
+        }
     }
+    (result.0, result.1, proven)
+}
+
+/// Dense order number of each item of a parcel-per-item instance.
+fn orders_of(inst: &Instance, orders: &(Vec<u32>, usize)) -> Vec<u32> {
+    (0..inst.items.len())
+        .map(|i| {
+            inst.parcels_of(i)
+                .first()
+                .map_or(NO_ORDER, |&p| orders.0[p as usize])
+        })
+        .collect()
 }

@@ -125,3 +125,35 @@ fn generated_families_are_valid_and_beat_or_match_ffd() {
         }
     }
 }
+
+#[test]
+fn light_family_matches_its_description() {
+    use generator::{Family, generate};
+    let ps = generate(Family::LightDay, 20_000, &["SZX"], 42);
+    let n = ps.len() as f64;
+    let grams: f64 = ps.iter().map(|p| f64::from(p.weight_g)).sum();
+    let cm3: f64 = ps.iter().map(PlanParcel::volume_cm3).sum();
+    assert!((115.0..140.0).contains(&(grams / n)), "{}", grams / n);
+    assert!((370.0..410.0).contains(&(cm3 / n)), "{}", cm3 / n);
+    assert!(ps.iter().all(|p| p.weight_g <= 2_000));
+    assert!(ps.iter().any(|p| p.weight_g >= 1_000));
+    for p in &ps {
+        let s = p.sorted_sides();
+        assert!(s[0] <= 20.0 && s[1] <= 15.0 && s[2] <= 6.0, "{s:?}");
+    }
+}
+
+#[test]
+fn light_family_reaches_the_count_bound_at_20000() {
+    use generator::{Family, generate};
+    for centers in [&["SZX"][..], &["SZX", "YIW"][..]] {
+        let ps = generate(Family::LightDay, 20_000, centers, 42);
+        let p = solve(&ps);
+        assert!(
+            p.bags.len() as f64 <= 1.005 * p.lower_bound as f64,
+            "{} bags, bound {}",
+            p.bags.len(),
+            p.lower_bound
+        );
+    }
+}

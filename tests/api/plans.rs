@@ -67,6 +67,8 @@ async fn a_plan_covers_every_unbagged_parcel_once(app: TestApp) {
     // 650 parcels need at least 3 bags (300 a bag); this family reaches the bound.
     assert_eq!(plan["lower_bound"], 3);
     assert_eq!(plan["bags"].as_array().map(Vec::len), Some(3));
+    assert_eq!(plan["optimal"], true);
+    assert_eq!(plan["orders_split"], 0);
     for bag in plan["bags"].as_array().expect("bags") {
         let env: Vec<f64> = bag["envelope_cm"]
             .as_array()
