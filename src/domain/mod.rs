@@ -7,6 +7,7 @@ pub mod ids;
 pub mod limits;
 pub mod roles;
 pub mod route;
+pub mod route_search;
 pub mod status;
 pub mod time;
 
