@@ -58,6 +58,36 @@ pub struct ServeArgs {
     pub log_format: String,
     #[command(flatten)]
     pub rules: RuleArgs,
+    #[command(flatten)]
+    pub web: WebArgs,
+}
+
+/// The seller-center sessions (docs/rules.md, rule 18).
+#[derive(Clone, Debug, Args)]
+pub struct WebArgs {
+    /// A seller-center session ends after this many minutes without a request.
+    #[arg(long, env = "FIRSTMILE_WEB_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub web_session_idle_minutes: u32,
+    /// A seller-center session ends this many hours after sign-in, however used.
+    #[arg(long, env = "FIRSTMILE_WEB_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub web_session_max_hours: u32,
+    /// Mark the session cookie `Secure` (set when served over https).
+    #[arg(long, env = "FIRSTMILE_WEB_SECURE_COOKIES", default_value_t = false)]
+    pub web_secure_cookies: bool,
+    /// Sign-in attempts allowed per client address per minute.
+    #[arg(long, env = "FIRSTMILE_WEB_LOGIN_PER_MINUTE", default_value_t = 10)]
+    pub web_login_per_minute: u32,
+}
+
+impl Default for WebArgs {
+    fn default() -> Self {
+        Self {
+            web_session_idle_minutes: 30,
+            web_session_max_hours: 12,
+            web_secure_cookies: false,
+            web_login_per_minute: 10,
+        }
+    }
 }
 
 /// Flags of the `plan` command.
@@ -158,6 +188,7 @@ pub struct Settings {
     pub eligibility: EligibilityRule,
     pub rules: RuleArgs,
     pub body_limit_bytes: usize,
+    pub web: WebArgs,
 }
 
 impl Settings {
@@ -167,6 +198,7 @@ impl Settings {
             eligibility: rules.eligibility(),
             rules,
             body_limit_bytes,
+            web: WebArgs::default(),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The printed documents of a handover over HTTP: every bag's label, one bag's label,
-//! and the handover list; and the same for a signed-in seller in the seller center.
+//! and the handover list (the seller center serves the same through `web::documents`).
 //!
 //! Labels come as PDF (`application/pdf`, one 100 x 150 mm page a bag) or ZPL II
 //! (`application/zpl`, UTF-8, one `^XA ... ^XZ` format a bag), chosen by
@@ -15,11 +15,9 @@ use crate::documents::{
     DocumentError, HandoverDocument, render_handover_list, render_labels_pdf, render_labels_zpl,
 };
 use crate::service::documents::handover_document;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -33,16 +31,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_labels))
         .routes(routes!(get_bag_label))
         .routes(routes!(get_handover_list))
-}
-
-/// The seller-center links (cookie session, under `/web`).
-pub fn web_router() -> Router<AppState> {
-    Router::new()
-        .route("/web/handovers/{handover_id}/labels", get(web_labels))
-        .route(
-            "/web/handovers/{handover_id}/handover-list",
-            get(web_handover_list),
-        )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -151,7 +139,7 @@ fn file_response(media: &'static str, filename: &str, body: Vec<u8>) -> Response
 }
 
 /// Labels of `doc` (one bag with `only`) in `format`.
-async fn labels_response(
+pub(crate) async fn labels_response(
     doc: HandoverDocument,
     only: Option<String>,
     format: Format,
@@ -179,7 +167,7 @@ async fn labels_response(
     }
 }
 
-async fn list_response(doc: HandoverDocument) -> Result<Response, ApiError> {
+pub(crate) async fn list_response(doc: HandoverDocument) -> Result<Response, ApiError> {
     let filename = format!("handover-list-{}.pdf", doc.handover_id);
     let pdf = render(move || render_handover_list(&doc)).await?;
     Ok(file_response(PDF, &filename, pdf))
@@ -240,71 +228,6 @@ pub async fn get_handover_list(
     negotiate(q.format.as_deref(), &headers, &[Format::Pdf])?;
     let doc = handover_document(&state.store, &auth.0, &seller_id, &handover_id).await?;
     list_response(doc).await
-}
-
-/// A seller-center error page with `status`.
-fn web_error(status: StatusCode, message: &str) -> Response {
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Documents · firstmile</title></head>\
-         <body><p>{}</p><p><a href=\"/web/handovers\">Back to the handovers</a></p></body></html>",
-        message
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    );
-    (status, Html(body)).into_response()
-}
-
-/// The signed-in seller's document, or the page to show instead.
-async fn web_document(
-    state: &AppState,
-    headers: &HeaderMap,
-    handover_id: &str,
-) -> Result<HandoverDocument, Response> {
-    let Some(seller) = super::web::seller_of(state, headers).await else {
-        return Err(axum::response::Redirect::to("/web").into_response());
-    };
-    handover_document(&state.store, &seller, &seller.id, handover_id)
-        .await
-        .map_err(|e| {
-            let err = ApiError::from(e);
-            web_error(err.status, &err.detail)
-        })
-}
-
-async fn web_labels(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(handover_id): Path<String>,
-    ApiQuery(q): ApiQuery<DocumentQuery>,
-) -> Response {
-    let format = match negotiate(
-        q.format.as_deref(),
-        &HeaderMap::new(),
-        &[Format::Pdf, Format::Zpl],
-    ) {
-        Ok(f) => f,
-        Err(e) => return web_error(e.status, &e.detail),
-    };
-    match web_document(&state, &headers, &handover_id).await {
-        Ok(doc) => labels_response(doc, None, format)
-            .await
-            .unwrap_or_else(|e| web_error(e.status, &e.detail)),
-        Err(page) => page,
-    }
-}
-
-async fn web_handover_list(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(handover_id): Path<String>,
-) -> Response {
-    match web_document(&state, &headers, &handover_id).await {
-        Ok(doc) => list_response(doc)
-            .await
-            .unwrap_or_else(|e| web_error(e.status, &e.detail)),
-        Err(page) => page,
-    }
 }
 
 #[cfg(test)]

@@ -94,6 +94,8 @@ pub async fn create_handover(
 pub struct ListQuery {
     /// Only handovers in this status.
     pub status: Option<String>,
+    /// Only handovers of this pickup day (`YYYY-MM-DD`, China).
+    pub pickup_date: Option<String>,
     /// Page size, 1 to 500 (default 50).
     pub limit: Option<usize>,
     /// From a previous page's `next_cursor`.
@@ -117,6 +119,7 @@ pub async fn list_handovers(
 ) -> Result<Json<HandoverList>, ApiError> {
     let filter = HandoverFilter {
         status: q.status,
+        pickup_date: q.pickup_date,
         limit: q.limit,
         cursor: q.cursor,
     };

@@ -18,7 +18,6 @@ pub mod scans;
 pub mod sellers;
 pub mod tracking;
 pub mod transit;
-pub mod web;
 
 use crate::app::AppState;
 use axum::Router;
@@ -73,8 +72,7 @@ pub fn router(state: AppState) -> Router {
     // Serialised once; every request gets the same bytes.
     let document = axum::body::Bytes::from(openapi.to_pretty_json().unwrap_or_default());
     router
-        .merge(web::router())
-        .merge(documents::web_router())
+        .merge(crate::web::router(&state))
         .route(
             "/openapi.json",
             get(move || async move {

@@ -207,6 +207,8 @@ async fn choose_bags(
 pub struct HandoverFilter {
     /// Only handovers in this status.
     pub status: Option<String>,
+    /// Only handovers picked up (or to be) on this China day, `YYYY-MM-DD`.
+    pub pickup_date: Option<String>,
     pub limit: Option<usize>,
     pub cursor: Option<String>,
 }
@@ -220,11 +222,22 @@ pub async fn list_handovers(
 ) -> ServiceResult<HandoverPage> {
     seller_scope(ctx, caller, seller_id).await?;
     let limit = page_limit(filter.limit)?;
+    let pickup_date = match filter.pickup_date.as_deref().filter(|d| !d.is_empty()) {
+        None => None,
+        Some(raw) => Some(
+            parse_date(raw)
+                .ok_or_else(|| {
+                    ServiceError::field("pickup_date", "invalid_date", "use YYYY-MM-DD")
+                })?
+                .to_string(),
+        ),
+    };
     Ok(ctx
         .store
         .list_handovers(
             seller_id,
-            filter.status.as_deref(),
+            filter.status.as_deref().filter(|s| !s.is_empty()),
+            pickup_date.as_deref(),
             limit,
             filter.cursor.as_deref(),
         )

@@ -32,6 +32,7 @@ pub mod plans;
 pub mod scans;
 pub mod sellers;
 pub mod tracking;
+pub mod web_sessions;
 
 pub use error::{ServiceError, ServiceResult};
 

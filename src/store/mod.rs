@@ -29,6 +29,7 @@ mod pickups;
 mod scans;
 mod sellers;
 mod tracking;
+mod web_sessions;
 
 pub use bags::*;
 pub use claims::*;
@@ -40,6 +41,7 @@ pub use parcels::*;
 pub use scans::*;
 pub use sellers::*;
 pub use tracking::*;
+pub use web_sessions::*;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};

@@ -147,6 +147,7 @@ impl TestApp {
             body_limit_bytes: 2 * 1024 * 1024,
             log_format: "text".into(),
             rules,
+            web: Default::default(),
         };
         let state = firstmile::cli::prepare_state(&args, clock.clone())
             .await

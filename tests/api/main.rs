@@ -5,6 +5,7 @@
 mod helpers;
 
 mod binary;
+mod browser;
 mod coverage;
 mod documents;
 mod errors;

@@ -1,42 +1,90 @@
-//! The seller-center pages (docs/rules.md, rule 18): sign in with the seller's key, list the
-//! handovers with times in China time, cancel until pickup and not after.
+//! The seller-center sessions and forms over plain HTTP (docs/rules.md, rule 18): the
+//! session cookie is a random id, never the key, with idle expiry and revocation at
+//! sign-out; every form post needs our origin and the session's CSRF token; refusals
+//! come back on the page they belong to, in words. (The browser tests drive the same
+//! pages in Chromium: `browser.rs`.)
 
 use crate::both;
 use crate::helpers::TestApp;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 
-async fn a_seller_lists_and_cancels_handovers_in_the_browser(app: TestApp) {
-    let seller = app.seller().await;
-    let courier = app.courier().await;
-    let parcels = app.register_many(&seller, "WEB", 2, 500).await;
-    let first = app.book(&seller, &parcels[..1]).await;
-    let second = app.book(&seller, &parcels[1..]).await;
-    let browser = reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .expect("client");
+struct Browser {
+    client: reqwest::Client,
+    origin: String,
+}
 
-    let resp = browser
-        .post(app.url("/web/login"))
-        .form(&[("api_key", "fm_seller_wrong")])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-    assert!(
-        resp.text()
+impl Browser {
+    fn new(app: &TestApp) -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .expect("client");
+        Browser {
+            client,
+            origin: app.base.clone(),
+        }
+    }
+
+    async fn post(
+        &self,
+        url: &str,
+        cookie: &str,
+        origin: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        self.client
+            .post(format!("{}{url}", self.origin))
+            .header("cookie", cookie)
+            .header("origin", origin)
+            .form(form)
+            .send()
             .await
-            .unwrap_or_default()
-            .contains("not a seller API key")
-    );
+            .expect("post")
+    }
 
-    let resp = browser
-        .post(app.url("/web/login"))
-        .form(&[("api_key", seller.token.as_str())])
-        .send()
-        .await
-        .expect("login");
+    async fn get(&self, url: &str, cookie: &str) -> (StatusCode, String, Option<String>) {
+        let resp = self
+            .client
+            .get(format!("{}{url}", self.origin))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("get");
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        (
+            resp.status(),
+            resp.text().await.unwrap_or_default(),
+            location,
+        )
+    }
+}
+
+fn location(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// The CSRF token of a page's forms.
+fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("")
+        .to_owned()
+}
+
+async fn sign_in(app: &TestApp, b: &Browser, key: &str) -> String {
+    let resp = b
+        .post("/web/login", "", &app.base, &[("api_key", key)])
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let cookie = resp
         .headers()
@@ -48,48 +96,72 @@ async fn a_seller_lists_and_cancels_handovers_in_the_browser(app: TestApp) {
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
         "{cookie}"
     );
-    let session = cookie.split(';').next().unwrap_or_default().to_owned();
+    assert!(!cookie.contains(key), "the key itself is never in a cookie");
+    cookie.split(';').next().unwrap_or_default().to_owned()
+}
 
-    let list = |session: String| {
-        let browser = browser.clone();
-        let url = app.url("/web/handovers");
-        async move {
-            let resp = browser
-                .get(url)
-                .header("cookie", session)
-                .send()
-                .await
-                .expect("list");
-            (resp.status(), resp.text().await.unwrap_or_default())
-        }
-    };
-    let (status, html) = list(session.clone()).await;
-    assert_eq!(status, StatusCode::OK);
-    let (a, b) = (
-        first["id"].as_str().unwrap_or("?"),
-        second["id"].as_str().unwrap_or("?"),
+// The session cookie is no longer the raw key: a random id whose hash is stored.
+async fn a_seller_signs_in_cancels_with_confirmation_and_signs_out(app: TestApp) {
+    let seller = app.seller().await;
+    let courier = app.courier().await;
+    let parcels = app.register_many(&seller, "WEB", 2, 500).await;
+    let first = app.book(&seller, &parcels[..1]).await;
+    let second = app.book(&seller, &parcels[1..]).await;
+    let (a, b_id) = (
+        first["id"].as_str().unwrap_or("?").to_owned(),
+        second["id"].as_str().unwrap_or("?").to_owned(),
     );
-    assert!(html.contains(a) && html.contains(b), "{html}");
+    let b = Browser::new(&app);
+
+    // A wrong key comes back to the sign-in page with the reason, in Chinese.
+    let resp = b
+        .post(
+            "/web/login",
+            "",
+            &app.base,
+            &[("api_key", "fm_seller_wrong")],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, html, _) = b.get(&location(&resp), "").await;
+    assert!(html.contains("这不是卖家或 ISV 的 API 密钥"), "{html}");
+
+    let session = sign_in(&app, &b, &seller.token).await;
+    let (status, html, _) = b.get("/web/handovers", &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&a) && html.contains(&b_id), "{html}");
+    assert!(html.contains("已预约"), "statuses are words: {html}");
     // The test clock is 02:00 UTC: people see 10:00 in China.
     assert!(html.contains("2026-11-26 10:00"), "{html}");
+    assert!(html.contains("width=device-width"));
 
-    let cancel = |id: String, session: String| {
-        let browser = browser.clone();
-        let url = app.url(&format!("/web/handovers/{id}/cancel"));
-        async move {
-            browser
-                .post(url)
-                .header("cookie", session)
-                .send()
-                .await
-                .expect("cancel")
-        }
-    };
-    let resp = cancel(a.to_owned(), session.clone()).await;
+    // Cancelling asks first; the confirmation page's form carries the token.
+    let (status, html, _) = b.get(&format!("/web/handovers/{a}/cancel"), &session).await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = csrf_of(&html);
+    assert!(!csrf.is_empty(), "{html}");
+    assert_eq!(app.handover(&seller, &a).await["status"], "booked");
+
+    // A cross-site post, or one without the token, is refused and changes nothing.
+    let url = format!("/web/handovers/{a}/cancel");
+    let resp = b
+        .post(&url, &session, "http://evil.example", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let resp = b.post(&url, &session, &app.base, &[("csrf", "")]).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.handover(&seller, &a).await["status"], "booked");
+
+    let resp = b.post(&url, &session, &app.base, &[("csrf", &csrf)]).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let view = app.handover(&seller, a).await;
-    assert_eq!(view["status"], "cancelled");
+    assert_eq!(
+        location(&resp),
+        format!("/web/handovers/{a}?done=cancelled")
+    );
+    assert_eq!(app.handover(&seller, &a).await["status"], "cancelled");
 
+    // After pickup: refused, and the reason is on the handover's page (a redirect, so
+    // a reload does not post again).
     app.pick_up(
         &courier,
         second["bags"][0]["id"].as_str().unwrap_or(""),
@@ -97,23 +169,96 @@ async fn a_seller_lists_and_cancels_handovers_in_the_browser(app: TestApp) {
         600,
     )
     .await;
-    let resp = cancel(b.to_owned(), session.clone()).await;
-    assert_eq!(resp.status(), StatusCode::CONFLICT);
-    assert!(
-        resp.text()
-            .await
-            .unwrap_or_default()
-            .contains("can no longer be cancelled")
-    );
-    assert_eq!(app.handover(&seller, b).await["status"], "picked_up");
+    let resp = b
+        .post(
+            &format!("/web/handovers/{b_id}/cancel"),
+            &session,
+            &app.base,
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, html, _) = b.get(&location(&resp), &session).await;
+    assert!(html.contains("快递员已揽收，不能再取消"), "{html}");
+    assert_eq!(app.handover(&seller, &b_id).await["status"], "picked_up");
 
-    // Without a session the pages send people to sign in.
-    let resp = browser
-        .get(app.url("/web/handovers"))
+    // English is remembered in a cookie.
+    let resp = b
+        .client
+        .get(format!("{}/web/lang/en?back=/web/handovers", app.base))
         .send()
         .await
-        .expect("list");
+        .expect("lang");
+    let lang = resp
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .unwrap_or("")
+        .to_owned();
+    let (_, html, _) = b.get("/web/handovers", &format!("{session}; {lang}")).await;
+    assert!(
+        html.contains("Picked up") && html.contains("lang=\"en\""),
+        "{html}"
+    );
+
+    // Sign-out revokes the session: the old cookie no longer works.
+    let resp = b
+        .post("/web/logout", &session, &app.base, &[("csrf", &csrf)])
+        .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (status, _, to) = b.get("/web/handovers", &session).await;
+    assert_eq!(
+        (status, to.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/web"))
+    );
 }
 
-both!(a_seller_lists_and_cancels_handovers_in_the_browser);
+async fn sessions_expire_when_idle_and_sign_ins_are_limited(app: TestApp) {
+    let seller = app.seller().await;
+    let b = Browser::new(&app);
+    let session = sign_in(&app, &b, &seller.token).await;
+    let (status, _, _) = b.get("/web/overview", &session).await;
+    assert_eq!(status, StatusCode::OK);
+    // 31 minutes without a request: the session is over.
+    app.clock.set_ms(app.clock.now_ms() + 31 * 60_000);
+    let (status, _, to) = b.get("/web/overview", &session).await;
+    assert_eq!(
+        (status, to.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/web"))
+    );
+
+    // A sign-in from another site is refused.
+    let resp = b
+        .post(
+            "/web/login",
+            "",
+            "http://evil.example",
+            &[("api_key", seller.token.as_str())],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+
+    // Ten attempts a minute from one address (the default); the eleventh waits.
+    let mut limited = false;
+    for _ in 0..12 {
+        let resp = b
+            .post(
+                "/web/login",
+                "",
+                &app.base,
+                &[("api_key", "fm_seller_guess")],
+            )
+            .await;
+        if location(&resp).contains("too_many_attempts") {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited);
+}
+
+both!(
+    a_seller_signs_in_cancels_with_confirmation_and_signs_out,
+    sessions_expire_when_idle_and_sign_ins_are_limited
+);
