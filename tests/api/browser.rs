@@ -184,6 +184,18 @@ async fn a_seller_works_through_the_seller_center_in_chromium(app: TestApp) {
     assert!(page.contains("今日揽收"), "{page}");
     screenshot(&c, "overview-desktop").await;
 
+    // Plan and book: the plan of two more parcels, booked as it stands.
+    let planned = app.register_many(&seller, "BKP", 2, 700).await;
+    click(&c, "nav a[href='/web/book']").await;
+    click(&c, "#show-plan").await;
+    assert_eq!(text(&c, "#plan-bags").await, "1");
+    assert!(body(&c).await.contains("已是最优"));
+    screenshot(&c, "book-desktop").await;
+    click(&c, "#book").await;
+    assert!(text(&c, "#done").await.contains("已预约揽收"));
+    let page = body(&c).await;
+    assert!(page.contains(&planned[0]) && page.contains(&planned[1]), "{page}");
+
     // The handover list, then one handover with its bags.
     click(&c, "nav a[href='/web/handovers']").await;
     let page = body(&c).await;
@@ -296,6 +308,7 @@ async fn a_seller_works_through_the_seller_center_in_chromium(app: TestApp) {
     c.set_window_size(375, 812).await.expect("phone size");
     for (path, name) in [
         ("/web/overview", "overview-phone"),
+        ("/web/book?center=SZX", "book-phone"),
         ("/web/handovers", "handovers-phone"),
         (
             &format!("/web/handovers/{}", id(&raced)) as &str,
