@@ -11,4 +11,5 @@ mod errors;
 mod lifecycle;
 mod partners;
 mod plans;
+mod usecases;
 mod web;
