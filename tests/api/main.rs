@@ -9,6 +9,7 @@ mod coverage;
 mod documents;
 mod errors;
 mod lifecycle;
+mod parcel_list;
 mod partners;
 mod plans;
 mod usecases;
