@@ -13,4 +13,5 @@ mod lifecycle;
 mod parcel_list;
 mod partners;
 mod plans;
+mod usecases;
 mod web;
