@@ -7,8 +7,8 @@
 //! to its bag's pickup.
 //!
 //! Layers point one way, and nothing below a layer knows the one above it:
-//! - [`api`] (axum handlers: extract, authorise, map errors) and the seller-center
-//!   pages call
+//! - [`api`] (axum handlers: extract, authorise, map errors) and [`web`] (the
+//!   seller-center pages) call
 //! - [`service`], the use cases: one function per user task, owning the order of the
 //!   checks and the transactions, knowing nothing of HTTP; it uses
 //! - [`store`] (all SQL, SQLite or PostgreSQL), [`planner`] (pure bin packing),

@@ -45,6 +45,56 @@ pub async fn register_parcels(
         .collect())
 }
 
+/// `register_parcel_rows`: a sheet of parcels (the seller center's CSV upload), where
+/// every row stands alone: a malformed tracking number or a size or weight that is not
+/// positive rejects that row (`invalid_value`), the others are registered as by
+/// [`register_parcels`].
+pub async fn register_parcel_rows(
+    ctx: Ctx<'_>,
+    caller: &Principal,
+    seller_id: &str,
+    rows: Vec<NewParcel>,
+) -> ServiceResult<Vec<ItemOutcome>> {
+    seller_scope(ctx, caller, seller_id).await?;
+    let mut outcomes: Vec<Option<ItemOutcome>> = Vec::with_capacity(rows.len());
+    let mut valid = Vec::new();
+    for p in rows {
+        let why = match TrackingNumber::parse(&p.tracking_number) {
+            Err(m) => Some(m.to_owned()),
+            Ok(_) if p.weight_g <= 0 => Some("the weight must be positive".to_owned()),
+            Ok(_)
+                if [p.length_cm, p.width_cm, p.height_cm]
+                    .iter()
+                    .any(|s| s.is_nan() || *s <= 0.0) =>
+            {
+                Some("every side must be positive".to_owned())
+            }
+            Ok(_) if p.order_id.trim().is_empty() => Some("the order id is missing".to_owned()),
+            Ok(_) => None,
+        };
+        match why {
+            Some(message) => outcomes.push(Some(ItemOutcome {
+                tracking_number: p.tracking_number,
+                outcome: ParcelOutcome::Rejected {
+                    code: "invalid_value",
+                    message,
+                },
+            })),
+            None => {
+                outcomes.push(None);
+                valid.push(p);
+            }
+        }
+    }
+    let mut registered = register_parcels(ctx, caller, seller_id, valid)
+        .await?
+        .into_iter();
+    Ok(outcomes
+        .into_iter()
+        .filter_map(|o| o.or_else(|| registered.next()))
+        .collect())
+}
+
 /// `get_parcel`: one of the seller's parcels.
 pub async fn get_parcel(
     ctx: Ctx<'_>,

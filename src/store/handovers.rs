@@ -54,15 +54,7 @@ impl Store {
         limit: usize,
         cursor: Option<&str>,
     ) -> StoreResult<HandoverPage> {
-        let (before_ms, before_id) = match cursor {
-            Some(c) => decode_cursor(c).ok_or_else(|| {
-                StoreError::Invalid(
-                    "invalid_cursor",
-                    "the cursor is not one this service issued".into(),
-                )
-            })?,
-            None => (i64::MAX, String::new()),
-        };
+        let (before_ms, before_id) = super::decode_cursor(cursor)?;
         let rows = sqlx::query(
             "SELECT * FROM handover WHERE seller_id = $1 AND ($2 = '' OR status = $2)
                AND (created_at_ms < $3 OR (created_at_ms = $3 AND ($4 = '' OR handover_id < $4)))
@@ -85,7 +77,7 @@ impl Store {
             records.truncate(limit);
             records
                 .last()
-                .map(|h| encode_cursor(h.created_at_ms, &h.handover_id))
+                .map(|h| super::encode_cursor(h.created_at_ms, &h.handover_id))
         } else {
             None
         };
@@ -171,13 +163,4 @@ pub(crate) async fn insert_event(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-fn encode_cursor(created_at_ms: i64, handover_id: &str) -> String {
-    format!("{created_at_ms}.{handover_id}")
-}
-
-fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
-    let (ms, id) = cursor.split_once('.')?;
-    Some((ms.parse().ok()?, id.to_owned()))
 }

@@ -240,6 +240,29 @@ pub(crate) fn get_flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> 
     Ok(row.try_get::<i64, _>(column)? != 0)
 }
 
+/// A keyset cursor over rows ordered newest first by (`created_at_ms`, id): the last
+/// row shown, as `created_at_ms.id`. Opaque to clients.
+pub(crate) fn encode_cursor(created_at_ms: i64, id: &str) -> String {
+    format!("{created_at_ms}.{id}")
+}
+
+/// The (time, id) a cursor stands after; no cursor starts at the newest row. A cursor
+/// this service did not issue is `invalid_cursor`.
+pub(crate) fn decode_cursor(cursor: Option<&str>) -> StoreResult<(i64, String)> {
+    let Some(cursor) = cursor else {
+        return Ok((i64::MAX, String::new()));
+    };
+    cursor
+        .split_once('.')
+        .and_then(|(ms, id)| Some((ms.parse().ok()?, id.to_owned())))
+        .ok_or_else(|| {
+            StoreError::Invalid(
+                "invalid_cursor",
+                "the cursor is not one this service issued".into(),
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -180,15 +180,7 @@ impl Store {
         limit: usize,
         cursor: Option<&str>,
     ) -> StoreResult<ParcelPage> {
-        let (before_ms, before_tn) = match cursor {
-            Some(c) => decode_cursor(c).ok_or_else(|| {
-                StoreError::Invalid(
-                    "invalid_cursor",
-                    "the cursor is not one this service issued".into(),
-                )
-            })?,
-            None => (i64::MAX, String::new()),
-        };
+        let (before_ms, before_tn) = super::decode_cursor(cursor)?;
         // Empty strings stand for "no filter": one query text for every combination.
         let rows = sqlx::query(
             "SELECT * FROM parcel WHERE seller_id = $1 AND ($2 = '' OR status = $2)
@@ -213,7 +205,7 @@ impl Store {
             items.truncate(limit);
             items
                 .last()
-                .map(|p| format!("{}.{}", p.created_at_ms, p.tracking_number))
+                .map(|p| super::encode_cursor(p.created_at_ms, &p.tracking_number))
         } else {
             None
         };
@@ -311,11 +303,6 @@ impl Store {
         tx.commit().await?;
         Ok(ParcelRecord::try_from(row)?)
     }
-}
-
-fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
-    let (ms, tracking_number) = cursor.split_once('.')?;
-    Some((ms.parse().ok()?, tracking_number.to_owned()))
 }
 
 fn duplicate(tracking_number: &str, why: &str) -> ParcelOutcome {

@@ -95,7 +95,7 @@ async fn book(
     headers: HeaderMap,
     Form(form): Form<BookForm>,
 ) -> Response {
-    if let Err(refused) = signed.check_form(&headers, &form.csrf) {
+    if let Some(refused) = signed.check_form(&headers, &form.csrf) {
         return refused;
     }
     let booking = Booking {

@@ -4,6 +4,7 @@
 
 use super::{Signed, notice, render};
 use crate::api::documents::{Format, labels_response, list_response, negotiate};
+use crate::api::error::ApiError;
 use crate::app::AppState;
 use crate::service::documents::handover_document;
 use axum::Router;
@@ -60,14 +61,10 @@ async fn labels(
     )
     .await
     {
-        Ok(doc) => labels_response(doc, None, format)
-            .await
-            .unwrap_or_else(|e| refusal(&signed, e.status, &e.code)),
-        Err(e) => {
-            let e = crate::api::error::ApiError::from(e);
-            refusal(&signed, e.status, &e.code)
-        }
+        Ok(doc) => labels_response(doc, None, format).await,
+        Err(e) => Err(ApiError::from(e)),
     }
+    .unwrap_or_else(|e| refusal(&signed, e.status, &e.code))
 }
 
 async fn handover_list(
@@ -83,12 +80,8 @@ async fn handover_list(
     )
     .await
     {
-        Ok(doc) => list_response(doc)
-            .await
-            .unwrap_or_else(|e| refusal(&signed, e.status, &e.code)),
-        Err(e) => {
-            let e = crate::api::error::ApiError::from(e);
-            refusal(&signed, e.status, &e.code)
-        }
+        Ok(doc) => list_response(doc).await,
+        Err(e) => Err(ApiError::from(e)),
     }
+    .unwrap_or_else(|e| refusal(&signed, e.status, &e.code))
 }

@@ -215,7 +215,7 @@ async fn cancel(
     Path(handover_id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if let Err(refused) = signed.check_form(&headers, &form.csrf) {
+    if let Some(refused) = signed.check_form(&headers, &form.csrf) {
         return refused;
     }
     let page = format!("/web/handovers/{handover_id}");
@@ -246,7 +246,7 @@ async fn reschedule(
     Path(handover_id): Path<String>,
     Form(form): Form<RescheduleForm>,
 ) -> Response {
-    if let Err(refused) = signed.check_form(&headers, &form.csrf) {
+    if let Some(refused) = signed.check_form(&headers, &form.csrf) {
         return refused;
     }
     let page = format!("/web/handovers/{handover_id}");

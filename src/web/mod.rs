@@ -4,7 +4,7 @@
 //! - `session.rs`: sign-in with a seller or ISV key into a hashed, expiring session;
 //!   sign-out; the ISV's seller picker; the language switch; the CSRF and `Origin`
 //!   checks every state-changing form goes through.
-//! - `overview.rs`, `book.rs`, `handovers.rs`, `tracking.rs`: the pages, one file a
+//! - `overview.rs`, `parcels.rs`, `book.rs`, `handovers.rs`, `tracking.rs`: the pages, one file a
 //!   page group.
 //! - `documents.rs`: labels and handover lists downloaded from a handover's page.
 //!
@@ -19,6 +19,7 @@ mod documents;
 mod handovers;
 pub mod i18n;
 mod overview;
+mod parcels;
 mod session;
 mod tracking;
 
@@ -41,6 +42,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(session::router(state))
         .merge(overview::router())
         .merge(book::router())
+        .merge(parcels::router())
         .merge(handovers::router())
         .merge(tracking::router())
         .merge(documents::router())
@@ -74,6 +76,7 @@ fn environment() -> &'static Environment<'static> {
             ),
             ("tracking.html", include_str!("templates/tracking.html")),
             ("book.html", include_str!("templates/book.html")),
+            ("parcels.html", include_str!("templates/parcels.html")),
             ("message.html", include_str!("templates/message.html")),
         ] {
             if let Err(e) = env.add_template(name, source) {

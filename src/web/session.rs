@@ -139,13 +139,14 @@ pub fn cross_site(lang: Lang) -> Response {
 }
 
 impl Signed {
-    /// Checks a state-changing form: same origin and this session's CSRF token.
-    pub fn check_form(&self, headers: &HeaderMap, csrf: &str) -> Result<(), Response> {
+    /// Checks a state-changing form: same origin and this session's CSRF token. The
+    /// refusal page, if refused.
+    pub fn check_form(&self, headers: &HeaderMap, csrf: &str) -> Option<Response> {
         if same_origin(headers) && !csrf.is_empty() && csrf == self.csrf {
-            Ok(())
+            None
         } else {
             tracing::warn!("seller center: cross-site or token-less form refused");
-            Err(cross_site(self.lang))
+            Some(cross_site(self.lang))
         }
     }
 }

@@ -184,8 +184,37 @@ async fn a_seller_works_through_the_seller_center_in_chromium(app: TestApp) {
     assert!(page.contains("今日揽收"), "{page}");
     screenshot(&c, "overview-desktop").await;
 
-    // Plan and book: the plan of two more parcels, booked as it stands.
-    let planned = app.register_many(&seller, "BKP", 2, 700).await;
+    // A CSV upload with one bad row: two rows registered, the bad one's reason
+    // beside it.
+    let planned = ["BKP0001", "BKP0002"];
+    let csv = std::env::temp_dir().join(format!("firstmile-upload-{}.csv", seller.id));
+    std::fs::write(
+        &csv,
+        "tracking_number,order_id,weight_g,length_cm,width_cm,height_cm,sorting_center\n\
+         BKP0001,O-1,700,20,15,10,SZX\n\
+         BKP0002,O-1,650,20,15,10,SZX\n\
+         BKP0003,O-2,heavy,20,15,10,SZX\n",
+    )
+    .expect("write the CSV");
+    click(&c, "nav a[href='/web/parcels']").await;
+    c.find(Locator::Css("#file"))
+        .await
+        .expect("file field")
+        .send_keys(&csv.to_string_lossy())
+        .await
+        .expect("choose the file");
+    click(&c, "#upload").await;
+    assert_eq!(text(&c, "#registered").await, "2");
+    assert_eq!(text(&c, "#refused").await, "1");
+    let row = text(&c, "tr.row-error").await;
+    assert!(
+        row.contains("BKP0003") && row.contains("这一行无法读取"),
+        "{row}"
+    );
+    screenshot(&c, "parcels-desktop").await;
+    let _ = std::fs::remove_file(&csv);
+
+    // Plan and book: the plan of the two new parcels, booked as it stands.
     click(&c, "nav a[href='/web/book']").await;
     click(&c, "#show-plan").await;
     assert_eq!(text(&c, "#plan-bags").await, "1");
@@ -194,7 +223,10 @@ async fn a_seller_works_through_the_seller_center_in_chromium(app: TestApp) {
     click(&c, "#book").await;
     assert!(text(&c, "#done").await.contains("已预约揽收"));
     let page = body(&c).await;
-    assert!(page.contains(&planned[0]) && page.contains(&planned[1]), "{page}");
+    assert!(
+        page.contains(planned[0]) && page.contains(planned[1]),
+        "{page}"
+    );
 
     // The handover list, then one handover with its bags.
     click(&c, "nav a[href='/web/handovers']").await;
@@ -308,6 +340,7 @@ async fn a_seller_works_through_the_seller_center_in_chromium(app: TestApp) {
     c.set_window_size(375, 812).await.expect("phone size");
     for (path, name) in [
         ("/web/overview", "overview-phone"),
+        ("/web/parcels", "parcels-phone"),
         ("/web/book?center=SZX", "book-phone"),
         ("/web/handovers", "handovers-phone"),
         (

@@ -258,7 +258,65 @@ async fn sessions_expire_when_idle_and_sign_ins_are_limited(app: TestApp) {
     assert!(limited);
 }
 
+async fn an_isv_picks_one_of_the_sellers_that_granted_it(app: TestApp) {
+    let granting = app.seller().await;
+    let other = app.seller().await;
+    let (status, isv) = app
+        .post(
+            "/v1/isvs",
+            crate::helpers::OPERATOR,
+            serde_json::json!({"name": "OrderDesk"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{isv}");
+    let (status, body) = app
+        .post(
+            &format!("/v1/sellers/{}/grants", granting.id),
+            &granting.token,
+            serde_json::json!({"isv_id": isv["id"]}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let b = Browser::new(&app);
+    let session = sign_in(&app, &b, isv["api_key"].as_str().unwrap_or("")).await;
+    // No seller yet: every seller page sends the ISV to the picker first.
+    let (status, _, to) = b.get("/web/overview", &session).await;
+    assert_eq!(
+        (status, to.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/web/pick"))
+    );
+    let (_, html, _) = b.get("/web/pick", &session).await;
+    assert!(
+        html.contains(&granting.id) && !html.contains(&other.id),
+        "{html}"
+    );
+    let csrf = csrf_of(&html);
+    // A seller that did not grant it is refused as unknown.
+    let resp = b
+        .post(
+            "/web/pick",
+            &session,
+            &app.base,
+            &[("csrf", &csrf), ("seller_id", &other.id)],
+        )
+        .await;
+    assert_eq!(location(&resp), "/web/pick?error=seller_not_found");
+    let resp = b
+        .post(
+            "/web/pick",
+            &session,
+            &app.base,
+            &[("csrf", &csrf), ("seller_id", &granting.id)],
+        )
+        .await;
+    assert_eq!(location(&resp), "/web/overview");
+    let (status, html, _) = b.get("/web/overview", &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("免费上门揽收资格"), "{html}");
+}
+
 both!(
     a_seller_signs_in_cancels_with_confirmation_and_signs_out,
-    sessions_expire_when_idle_and_sign_ins_are_limited
+    sessions_expire_when_idle_and_sign_ins_are_limited,
+    an_isv_picks_one_of_the_sellers_that_granted_it
 );

@@ -1,0 +1,255 @@
+//! The parcels page: the list with status and sorting-center filters and paging,
+//! registration by CSV upload with each refused row's reason shown beside it, and
+//! cancelling a parcel whose order was cancelled. The upload posts, then redirects:
+//! its per-row results ride in a short-lived `HttpOnly` cookie read once by the next
+//! page (post/redirect/get without a server-side store).
+
+use super::i18n::translate;
+use super::{Signed, notice, render, with_error};
+use crate::app::AppState;
+use crate::domain::time::format_china;
+use crate::service::parcels::{ParcelFilter, cancel_parcel, list_parcels, register_parcel_rows};
+use crate::store::{NewParcel, ParcelOutcome};
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/web/parcels", get(list_page))
+        .route("/web/parcels/upload", post(upload))
+        .route("/web/parcels/{tracking_number}/cancel", post(cancel))
+}
+
+const UPLOAD: &str = "fm_upload";
+/// Refused rows carried to the next page (a cookie holds about 4 KB).
+const MAX_SHOWN: usize = 20;
+
+/// What an upload did: how many rows were registered, and the refused rows.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct UploadResult {
+    registered: usize,
+    refused: usize,
+    rows: Vec<RefusedRow>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    center: Option<String>,
+    cursor: Option<String>,
+    error: Option<String>,
+    done: Option<String>,
+}
+
+async fn list_page(
+    State(state): State<AppState>,
+    signed: Signed,
+    jar: CookieJar,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let lang = signed.lang;
+    let filter = ParcelFilter {
+        status: q.status.clone(),
+        sorting_center: q.center.clone(),
+        limit: Some(50),
+        cursor: q.cursor.clone().filter(|c| !c.is_empty()),
+        ..ParcelFilter::default()
+    };
+    let (items, next, error) =
+        match list_parcels(state.ctx(), &signed.principal, &signed.seller_id, &filter).await {
+            Ok(page) => (page.items, page.next_cursor, None),
+            Err(e) => (Vec::new(), None, notice(lang, "code", Some(e.code()))),
+        };
+    let parcels: Vec<Value> = items
+        .iter()
+        .map(|p| {
+            json!({"number": p.tracking_number, "order": p.order_id, "weight_g": p.weight_g,
+                   "center": p.sorting_center, "bag": p.bag_id,
+                   "status": translate(lang, &format!("status.{}", p.status)),
+                   "cancellable": p.status.as_str() == "registered",
+                   "registered_at": format_china(p.created_at_ms)})
+        })
+        .collect();
+    let upload: Option<UploadResult> = jar
+        .get(UPLOAD)
+        .and_then(|c| hex::decode(c.value()).ok())
+        .and_then(|raw| serde_json::from_slice(&raw).ok());
+    let upload = upload.map(|u| {
+        json!({"registered": u.registered, "refused": u.refused,
+               "rows": u.rows.iter().map(|(row, number, code)| json!({
+                   "row": row, "number": number,
+                   "why": notice(lang, "code", Some(code)),
+               })).collect::<Vec<_>>()})
+    });
+    let next_url = next.map(|c| {
+        format!(
+            "/web/parcels?status={}&center={}&cursor={c}",
+            q.status.as_deref().unwrap_or(""),
+            q.center.as_deref().unwrap_or("")
+        )
+    });
+    let page = render(
+        lang,
+        "parcels.html",
+        json!({"signed_in": true, "csrf": signed.csrf, "page": "parcels",
+               "parcels": parcels, "next_url": next_url, "upload": upload,
+               "status": q.status, "center": q.center,
+               "error": error.or_else(|| notice(lang, "code", q.error.as_deref())),
+               "done": notice(lang, "msg", q.done.as_deref())}),
+        StatusCode::OK,
+    );
+    // The upload's results are shown once.
+    let gone = Cookie::build((UPLOAD, "")).path("/web").build();
+    (jar.remove(gone), page).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct Row {
+    tracking_number: String,
+    order_id: String,
+    weight_g: i64,
+    length_cm: f64,
+    width_cm: f64,
+    height_cm: f64,
+    sorting_center: String,
+}
+
+/// A refused row: its number (from 1 after the header), tracking number, code.
+type RefusedRow = (usize, String, String);
+
+/// Reads the CSV: numbered parsed rows, and the rows that do not parse.
+fn read_csv(bytes: &[u8]) -> (Vec<(usize, NewParcel)>, Vec<RefusedRow>) {
+    let mut rows = Vec::new();
+    let mut bad = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(bytes);
+    for (i, record) in reader.records().enumerate() {
+        let n = i + 1;
+        let record = match record {
+            Ok(r) => r,
+            Err(_) => {
+                bad.push((n, String::new(), "invalid_row".to_owned()));
+                continue;
+            }
+        };
+        let first = record.get(0).unwrap_or("").to_owned();
+        let headers = csv::StringRecord::from(vec![
+            "tracking_number",
+            "order_id",
+            "weight_g",
+            "length_cm",
+            "width_cm",
+            "height_cm",
+            "sorting_center",
+        ]);
+        match record.deserialize::<Row>(Some(&headers)) {
+            Ok(r) => rows.push((
+                n,
+                NewParcel {
+                    tracking_number: r.tracking_number,
+                    order_id: r.order_id,
+                    weight_g: r.weight_g,
+                    length_cm: r.length_cm,
+                    width_cm: r.width_cm,
+                    height_cm: r.height_cm,
+                    sorting_center: r.sorting_center,
+                },
+            )),
+            Err(_) => bad.push((n, first, "invalid_row".to_owned())),
+        }
+    }
+    (rows, bad)
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    signed: Signed,
+    jar: CookieJar,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    let mut csrf = String::new();
+    let mut file = Vec::new();
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => file = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+            _ => {}
+        }
+    }
+    if let Some(refused) = signed.check_form(&headers, &csrf) {
+        return refused;
+    }
+    let (rows, mut bad) = read_csv(&file);
+    if rows.is_empty() && bad.is_empty() {
+        return with_error("/web/parcels", "empty_upload");
+    }
+    let (numbers, parcels): (Vec<usize>, Vec<NewParcel>) = rows.into_iter().unzip();
+    let outcomes = if parcels.is_empty() {
+        Vec::new()
+    } else {
+        match register_parcel_rows(state.ctx(), &signed.principal, &signed.seller_id, parcels).await
+        {
+            Ok(o) => o,
+            Err(e) => return with_error("/web/parcels", e.code()),
+        }
+    };
+    let mut result = UploadResult::default();
+    for (n, item) in numbers.into_iter().zip(outcomes) {
+        match item.outcome {
+            ParcelOutcome::Registered => result.registered += 1,
+            ParcelOutcome::Rejected { code, .. } => {
+                bad.push((n, item.tracking_number, code.to_owned()));
+            }
+        }
+    }
+    bad.sort();
+    result.refused = bad.len();
+    bad.truncate(MAX_SHOWN);
+    result.rows = bad;
+    let value = hex::encode(serde_json::to_vec(&result).unwrap_or_default());
+    let cookie = Cookie::build((UPLOAD, value))
+        .path("/web")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.settings.web.web_secure_cookies)
+        .build();
+    (jar.add(cookie), Redirect::to("/web/parcels")).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path(tracking_number): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(refused) = signed.check_form(&headers, &form.csrf) {
+        return refused;
+    }
+    match cancel_parcel(
+        state.ctx(),
+        &signed.principal,
+        &signed.seller_id,
+        &tracking_number,
+    )
+    .await
+    {
+        Ok(_) => Redirect::to("/web/parcels?done=parcel_cancelled").into_response(),
+        Err(e) => with_error("/web/parcels", e.code()),
+    }
+}
