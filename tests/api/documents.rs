@@ -258,6 +258,7 @@ async fn the_seller_center_links_every_handover_to_its_documents(app: TestApp) {
         .expect("client");
     let resp = browser
         .post(app.url("/web/login"))
+        .header("origin", app.base.as_str())
         .form(&[("api_key", seller.token.as_str())])
         .send()
         .await
@@ -280,7 +281,8 @@ async fn the_seller_center_links_every_handover_to_its_documents(app: TestApp) {
                 .expect("get")
         }
     };
-    let page = get("/web/handovers".into())
+    // The links are on the handover's own page.
+    let page = get(format!("/web/handovers/{id}"))
         .await
         .text()
         .await
