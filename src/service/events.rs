@@ -63,7 +63,7 @@ pub fn parse_types(raw: Option<&str>) -> ServiceResult<Vec<EventType>> {
                 ServiceError::field(
                     "types",
                     "invalid_event_type",
-                    &format!("{t} is not an event type; one of {}", names.join(", ")),
+                    format!("{t} is not an event type; one of {}", names.join(", ")),
                 )
             })
         })

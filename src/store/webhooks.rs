@@ -253,10 +253,10 @@ impl Store {
                 let mut secrets = vec![r.try_get::<String, _>("secret")?];
                 let old: Option<String> = r.try_get("old_secret")?;
                 let until: Option<i64> = r.try_get("old_secret_until_ms")?;
-                if let (Some(old), Some(until)) = (old, until) {
-                    if until > now_ms {
-                        secrets.push(old);
-                    }
+                if let (Some(old), Some(until)) = (old, until)
+                    && until > now_ms
+                {
+                    secrets.push(old);
                 }
                 Ok(DueDelivery {
                     delivery_id: r.try_get("delivery_id")?,
@@ -269,6 +269,27 @@ impl Store {
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)
+    }
+
+    /// Extends this worker's lease on a delivery just before its attempt; false if
+    /// the lease was lost (it expired and another worker took the row), and then the
+    /// attempt is not made. A batch sent one by one thus never outlives its lease.
+    pub async fn renew_lease(
+        &self,
+        delivery_id: &str,
+        owner: &str,
+        until_ms: i64,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE webhook_delivery SET lease_until_ms = $3
+             WHERE delivery_id = $1 AND lease_owner = $2 AND status = 'pending'",
+        )
+        .bind(delivery_id)
+        .bind(owner)
+        .bind(until_ms)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Records an attempt and moves its delivery on in one transaction: delivered;

@@ -130,6 +130,10 @@ async fn attempt(
     owner: &str,
     d: &DueDelivery,
 ) -> crate::store::StoreResult<()> {
+    let until = clock.now_ms() + config.lease_ms;
+    if !store.renew_lease(&d.delivery_id, owner, until).await? {
+        return Ok(());
+    }
     let body = webhook_body(&d.event);
     let timestamp = clock.now_ms().div_euclid(1000);
     let signatures: Vec<String> = d

@@ -176,6 +176,15 @@ impl TestApp {
         }
     }
 
+    /// Stops this server at once (its webhook worker too, mid-delivery or not),
+    /// keeping the database for another server.
+    pub fn kill(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+        self.shutdown.take();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
