@@ -10,6 +10,7 @@ mod documents;
 mod errors;
 mod events;
 mod lifecycle;
+mod parcel_list;
 mod partners;
 mod plans;
 mod receiver;
