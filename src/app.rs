@@ -83,11 +83,28 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // The webhook worker lives as long as this server: dropped with it, even when
+    // the server's task is aborted.
+    let _worker = state.settings.webhooks.worker.then(|| {
+        AbortOnDrop(tokio::spawn(crate::webhooks::run(
+            state.store.clone(),
+            state.clock.clone(),
+            state.settings.webhooks.worker_config(),
+        )))
+    });
     // The peer address reaches handlers (the seller center limits sign-ins by it).
     let app = build_router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -39,6 +39,7 @@ pub async fn prepare_state(
         store,
         settings: Arc::new(Settings {
             web: args.web.clone(),
+            webhooks: args.webhooks.clone(),
             ..Settings::from_rules(args.rules.clone(), args.body_limit_bytes)
         }),
         clock,

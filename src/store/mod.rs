@@ -17,6 +17,7 @@ mod bags;
 mod booking;
 mod claims;
 mod coverage;
+mod events;
 mod handover_records;
 mod handover_states;
 mod handovers;
@@ -30,10 +31,12 @@ mod scans;
 mod sellers;
 mod tracking;
 mod web_sessions;
+mod webhooks;
 
 pub use bags::*;
 pub use claims::*;
 pub use coverage::*;
+pub use events::{EventRecord, NewEvent};
 pub use handover_records::*;
 pub use idempotency::*;
 pub use keys::*;
@@ -42,6 +45,7 @@ pub use scans::*;
 pub use sellers::*;
 pub use tracking::*;
 pub use web_sessions::*;
+pub use webhooks::*;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};

@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Days, Utc};
 use firstmile::app::{AppState, serve};
-use firstmile::config::{RuleArgs, ServeArgs};
+use firstmile::config::{RuleArgs, ServeArgs, WebhookArgs};
 use firstmile::domain::Clock;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -148,6 +148,7 @@ impl TestApp {
             log_format: "text".into(),
             rules,
             web: Default::default(),
+            webhooks: test_webhooks(),
         };
         let state = firstmile::cli::prepare_state(&args, clock.clone())
             .await
@@ -174,6 +175,15 @@ impl TestApp {
             server: Some(server),
             cleanup,
         }
+    }
+
+    /// Stops this server at once (its webhook worker too, mid-delivery or not),
+    /// keeping the database for another server.
+    pub fn kill(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+        self.shutdown.take();
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -452,6 +462,17 @@ impl Drop for TestApp {
             });
             let _ = dropper.join();
         }
+    }
+}
+
+/// Webhooks in tests: local receivers over http, the worker looking often.
+pub fn test_webhooks() -> WebhookArgs {
+    WebhookArgs {
+        allow_http: true,
+        allow_private: true,
+        worker: true,
+        poll_ms: 50,
+        timeout_ms: 2_000,
     }
 }
 
