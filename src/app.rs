@@ -77,15 +77,39 @@ pub fn build_router(state: AppState) -> Router {
         )
 }
 
-/// Serves until `shutdown` completes, then lets in-flight requests finish.
+/// Serves until `shutdown` completes, then lets in-flight requests finish. Beside the
+/// requests, sweeps expired idempotency records.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, build_router(state))
+    let sweeper = tokio::spawn(sweep_idempotency(state.clone()));
+    let served = axum::serve(listener, build_router(state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    sweeper.abort();
+    served
+}
+
+/// Every `idempotency_sweep_every`, deletes the idempotency records older than
+/// `idempotency_ttl_ms` by the state's clock (a test's clock moves it). Each server
+/// sweeps; a sweep is one DELETE by age, so several servers sweeping is harmless.
+async fn sweep_idempotency(state: AppState) {
+    let mut every = tokio::time::interval(state.settings.idempotency_sweep_every);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let cutoff = state
+            .clock
+            .now_ms()
+            .saturating_sub(state.settings.idempotency_ttl_ms);
+        match state.store.delete_idempotency_before(cutoff).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "expired idempotency records swept"),
+            Err(e) => tracing::warn!(error = %e, "idempotency sweep failed"),
+        }
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

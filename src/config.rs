@@ -56,6 +56,16 @@ pub struct ServeArgs {
     /// Log format: `text` or `json`.
     #[arg(long, env = "FIRSTMILE_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
+    /// Hours an idempotency record (a saved response) is kept.
+    #[arg(long, env = "FIRSTMILE_IDEMPOTENCY_TTL_HOURS", default_value_t = 24)]
+    pub idempotency_ttl_hours: u64,
+    /// Seconds between two sweeps of expired idempotency records.
+    #[arg(
+        long,
+        env = "FIRSTMILE_IDEMPOTENCY_SWEEP_SECONDS",
+        default_value_t = 300
+    )]
+    pub idempotency_sweep_seconds: u64,
     #[command(flatten)]
     pub rules: RuleArgs,
 }
@@ -158,6 +168,10 @@ pub struct Settings {
     pub eligibility: EligibilityRule,
     pub rules: RuleArgs,
     pub body_limit_bytes: usize,
+    /// How long idempotency records are kept, in milliseconds.
+    pub idempotency_ttl_ms: i64,
+    /// How often expired idempotency records are swept.
+    pub idempotency_sweep_every: std::time::Duration,
 }
 
 impl Settings {
@@ -167,7 +181,18 @@ impl Settings {
             eligibility: rules.eligibility(),
             rules,
             body_limit_bytes,
+            idempotency_ttl_ms: 24 * 3_600_000,
+            idempotency_sweep_every: std::time::Duration::from_secs(300),
         }
+    }
+
+    /// With idempotency records kept `ttl_hours` and swept every `sweep_seconds`
+    /// (at least one second).
+    pub fn with_idempotency(mut self, ttl_hours: u64, sweep_seconds: u64) -> Self {
+        self.idempotency_ttl_ms =
+            i64::try_from(ttl_hours.saturating_mul(3_600_000)).unwrap_or(i64::MAX);
+        self.idempotency_sweep_every = std::time::Duration::from_secs(sweep_seconds.max(1));
+        self
     }
 }
 

@@ -53,9 +53,7 @@ async fn run(
     let Some(token) = bearer_token(&parts).map(str::to_owned) else {
         return Err(ApiError::unauthorized().into_response());
     };
-    let principal = state
-        .store
-        .get_principal_by_token(&token)
+    let principal = crate::service::keys::authenticate(state.ctx(), &token)
         .await
         .map_err(|e| ApiError::from(e).into_response())?
         .ok_or_else(|| ApiError::unauthorized().into_response())?;

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod handovers;
 pub mod health;
 pub mod idempotency;
+pub mod keys;
 pub mod parcels;
 pub mod partners;
 pub mod plans;
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .merge(coverage::router())
         .merge(coverage_edits::router())
         .merge(partners::router())
+        .merge(keys::router())
         .merge(transit::router())
         .split_for_parts();
     // Serialised once; every request gets the same bytes.

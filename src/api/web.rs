@@ -65,7 +65,9 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
 /// The signed-in seller, if the session holds a seller key.
 pub(crate) async fn seller_of(state: &AppState, headers: &HeaderMap) -> Option<Principal> {
     let token = session_token(headers)?;
-    let principal = state.store.get_principal_by_token(&token).await.ok()??;
+    let principal = crate::service::keys::authenticate(state.ctx(), &token)
+        .await
+        .ok()??;
     (principal.role == Role::Seller).then_some(principal)
 }
 
@@ -98,7 +100,7 @@ struct LoginForm {
 async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
     let token = form.api_key.trim();
     let valid = token.bytes().all(|b| b.is_ascii_graphic())
-        && matches!(state.store.get_principal_by_token(token).await, Ok(Some(p)) if p.role == Role::Seller);
+        && matches!(crate::service::keys::authenticate(state.ctx(), token).await, Ok(Some(p)) if p.role == Role::Seller);
     if !valid {
         return (
             StatusCode::UNAUTHORIZED,

@@ -4,6 +4,7 @@
 
 pub mod eligibility;
 pub mod ids;
+pub mod keys;
 pub mod limits;
 pub mod roles;
 pub mod route;
@@ -12,6 +13,7 @@ pub mod status;
 pub mod time;
 
 pub use ids::{TrackingNumber, new_id};
+pub use keys::{KeyMode, hash_token, mint_token};
 pub use limits::{Bag, BagLimitError, BagLimits, DeclaredBag};
 pub use roles::{Principal, Role};
 pub use status::{

@@ -11,9 +11,9 @@
 use super::coverage::seller_coverage;
 use super::plans::plan_for_seller;
 use super::sellers::{eligibility_on, seller_scope};
-use super::{Ctx, ServiceError, ServiceResult, page_limit};
-use crate::domain::Principal;
+use super::{Ctx, ServiceError, ServiceResult, filter_value, page_limit};
 use crate::domain::time::parse_date;
+use crate::domain::{HandoverStatus, Principal};
 use crate::regions::Regions;
 use crate::store::{HandoverPage, HandoverView, NewBag, NewHandover, SellerRecord};
 use chrono::{Days, NaiveDate};
@@ -219,12 +219,15 @@ pub async fn list_handovers(
     filter: &HandoverFilter,
 ) -> ServiceResult<HandoverPage> {
     seller_scope(ctx, caller, seller_id).await?;
+    let allowed: Vec<&str> = HandoverStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let status: Option<HandoverStatus> =
+        filter_value("status", filter.status.as_deref(), &allowed)?;
     let limit = page_limit(filter.limit)?;
     Ok(ctx
         .store
         .list_handovers(
             seller_id,
-            filter.status.as_deref(),
+            status.map(HandoverStatus::as_str),
             limit,
             filter.cursor.as_deref(),
         )

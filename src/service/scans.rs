@@ -1,7 +1,8 @@
 //! `apply_scans`: couriers report pickups and pickup failures, sorting centers report
 //! intakes (docs/rules.md, rules 1, 7, 14 and 15). A batch is one transaction in the
-//! store; each event gets its own result, and a repeated event id is acknowledged
-//! again with its first result.
+//! store; each event gets its own result, a repeated event id with the same payload is
+//! acknowledged again with its first result, and one with another payload is refused
+//! (`event_id_reused`).
 
 use super::{Ctx, ServiceError, ServiceResult, require};
 use crate::domain::{Principal, Role};

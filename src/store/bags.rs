@@ -221,12 +221,7 @@ impl Store {
             .into_iter()
             .map(BagRecord::try_from)
             .collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|b| b.bag_id.clone())
-        } else {
-            None
-        };
+        let next_cursor = super::end_page(&mut items, limit, |b| b.bag_id.clone());
         self.fill_bag_parcels(&mut items).await?;
         Ok(BagPage { items, next_cursor })
     }

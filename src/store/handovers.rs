@@ -53,12 +53,7 @@ impl Store {
         cursor: Option<&str>,
     ) -> StoreResult<HandoverPage> {
         let (before_ms, before_id) = match cursor {
-            Some(c) => decode_cursor(c).ok_or_else(|| {
-                StoreError::Invalid(
-                    "invalid_cursor",
-                    "the cursor is not one this service issued".into(),
-                )
-            })?,
+            Some(c) => super::decode_cursor(c)?,
             None => (i64::MAX, String::new()),
         };
         let rows = sqlx::query(
@@ -77,14 +72,9 @@ impl Store {
             .into_iter()
             .map(HandoverRecord::try_from)
             .collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = if records.len() > limit {
-            records.truncate(limit);
-            records
-                .last()
-                .map(|h| encode_cursor(h.created_at_ms, &h.handover_id))
-        } else {
-            None
-        };
+        let next_cursor = super::end_page(&mut records, limit, |h| {
+            super::encode_cursor(h.created_at_ms, &h.handover_id)
+        });
         let items = self.attach_bags(records).await?;
         Ok(HandoverPage { items, next_cursor })
     }
@@ -167,13 +157,4 @@ pub(crate) async fn insert_event(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-fn encode_cursor(created_at_ms: i64, handover_id: &str) -> String {
-    format!("{created_at_ms}.{handover_id}")
-}
-
-fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
-    let (ms, id) = cursor.split_once('.')?;
-    Some((ms.parse().ok()?, id.to_owned()))
 }

@@ -210,6 +210,39 @@ pub(crate) fn backend_of(conn: &sqlx::AnyConnection) -> Backend {
     }
 }
 
+/// Ends a page read with `LIMIT limit + 1`: drops the extra row and returns the
+/// cursor of the next page (made from the page's last row), or None on the last page.
+pub(crate) fn end_page<T>(
+    rows: &mut Vec<T>,
+    limit: usize,
+    cursor_of: impl Fn(&T) -> String,
+) -> Option<String> {
+    if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(cursor_of)
+    } else {
+        None
+    }
+}
+
+/// A list cursor after (or before) the row of time `ms` and id `id`.
+pub fn encode_cursor(ms: i64, id: &str) -> String {
+    format!("{ms}.{id}")
+}
+
+/// Reads a cursor [`encode_cursor`] made: `invalid_cursor` for any other.
+pub fn decode_cursor(cursor: &str) -> StoreResult<(i64, String)> {
+    cursor
+        .split_once('.')
+        .and_then(|(ms, id)| Some((ms.parse().ok()?, id.to_owned())))
+        .ok_or_else(|| {
+            StoreError::Invalid(
+                "invalid_cursor",
+                "the cursor is not one this service issued".into(),
+            )
+        })
+}
+
 pub(crate) fn flag(value: bool) -> i64 {
     i64::from(value)
 }

@@ -129,23 +129,43 @@ impl TestApp {
     /// A second server on this one's database, sharing its clock: two stateless
     /// servers behind a load balancer.
     pub async fn another_server(&self) -> TestApp {
-        Self::start(
+        self.another_server_with_operator_token(Some(OPERATOR))
+            .await
+    }
+
+    /// A second server on this one's database, started with `FIRSTMILE_OPERATOR_TOKEN`
+    /// set to `token` (or unset).
+    pub async fn another_server_with_operator_token(&self, token: Option<&str>) -> TestApp {
+        Self::start_with(
             self.database_url.clone(),
             self.clock.clone(),
             RuleArgs::default(),
             Cleanup::Shared,
+            token,
         )
         .await
     }
 
     async fn start(url: String, clock: Clock, rules: RuleArgs, cleanup: Cleanup) -> TestApp {
+        Self::start_with(url, clock, rules, cleanup, Some(OPERATOR)).await
+    }
+
+    async fn start_with(
+        url: String,
+        clock: Clock,
+        rules: RuleArgs,
+        cleanup: Cleanup,
+        operator_token: Option<&str>,
+    ) -> TestApp {
         let args = ServeArgs {
             listen: "127.0.0.1:0".parse().expect("address"),
             database_url: url.clone(),
-            operator_token: Some(OPERATOR.into()),
+            operator_token: operator_token.map(str::to_owned),
             db_max_connections: 8,
             body_limit_bytes: 2 * 1024 * 1024,
             log_format: "text".into(),
+            idempotency_ttl_hours: 24,
+            idempotency_sweep_seconds: 1,
             rules,
         };
         let state = firstmile::cli::prepare_state(&args, clock.clone())
