@@ -50,7 +50,7 @@ async fn listed(app: &TestApp, keys: &str, token: &str) -> Value {
         .as_array()
         .expect("items")
         .iter()
-        .find(|k| k["prefix"] == &token[..12])
+        .find(|k| k["prefix"] == token[..12])
         .cloned()
         .unwrap_or(Value::Null)
 }
