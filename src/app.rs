@@ -84,12 +84,19 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let sweeper = tokio::spawn(sweep_idempotency(state.clone()));
-    let served = axum::serve(listener, build_router(state))
+    // The webhook worker and the idempotency sweep live as long as this server:
+    // dropped with it, even when the server's task is aborted.
+    let _worker = state.settings.webhooks.worker.then(|| {
+        AbortOnDrop(tokio::spawn(crate::webhooks::run(
+            state.store.clone(),
+            state.clock.clone(),
+            state.settings.webhooks.worker_config(),
+        )))
+    });
+    let _sweeper = AbortOnDrop(tokio::spawn(sweep_idempotency(state.clone())));
+    axum::serve(listener, build_router(state))
         .with_graceful_shutdown(shutdown)
-        .await;
-    sweeper.abort();
-    served
+        .await
 }
 
 /// Every `idempotency_sweep_every`, deletes the idempotency records older than
@@ -109,6 +116,14 @@ async fn sweep_idempotency(state: AppState) {
             Ok(n) => tracing::info!(deleted = n, "expired idempotency records swept"),
             Err(e) => tracing::warn!(error = %e, "idempotency sweep failed"),
         }
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

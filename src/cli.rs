@@ -53,8 +53,11 @@ pub async fn prepare_state(
     Ok(AppState {
         store,
         settings: Arc::new(
-            Settings::from_rules(args.rules.clone(), args.body_limit_bytes)
-                .with_idempotency(args.idempotency_ttl_hours, args.idempotency_sweep_seconds),
+            Settings {
+                webhooks: args.webhooks.clone(),
+                ..Settings::from_rules(args.rules.clone(), args.body_limit_bytes)
+            }
+            .with_idempotency(args.idempotency_ttl_hours, args.idempotency_sweep_seconds),
         ),
         clock,
     })

@@ -3,15 +3,18 @@
 //! tested on its own and reused by the store, the API and the CLI.
 
 pub mod eligibility;
+pub mod events;
 pub mod ids;
 pub mod keys;
 pub mod limits;
 pub mod roles;
 pub mod route;
 pub mod route_search;
+pub mod signing;
 pub mod status;
 pub mod time;
 
+pub use events::EventType;
 pub use ids::{TrackingNumber, new_id};
 pub use keys::{KeyMode, hash_token, mint_token};
 pub use limits::{Bag, BagLimitError, BagLimits, DeclaredBag};
