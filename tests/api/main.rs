@@ -6,9 +6,11 @@ mod helpers;
 
 mod binary;
 mod coverage;
+mod docs_page;
 mod documents;
 mod errors;
 mod lifecycle;
+mod ops;
 mod partners;
 mod plans;
 mod web;
