@@ -73,6 +73,15 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // The webhook worker lives as long as this server: dropped with it, even when
+    // the server's task is aborted.
+    let _worker = state.settings.webhooks.worker.then(|| {
+        AbortOnDrop(tokio::spawn(crate::webhooks::run(
+            state.store.clone(),
+            state.clock.clone(),
+            state.settings.webhooks.worker_config(),
+        )))
+    });
     let app = build_router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -99,6 +108,14 @@ pub async fn serve_metrics(
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

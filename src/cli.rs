@@ -48,6 +48,7 @@ pub async fn prepare_state(
         store,
         settings: Arc::new(Settings {
             ops: args.ops.clone(),
+            webhooks: args.webhooks.clone(),
             ..Settings::from_rules(args.rules.clone(), args.body_limit_bytes)
         }),
         clock,

@@ -28,6 +28,24 @@ const fn c(code: &'static str, status: u16, title: &'static str, meaning: &'stat
 
 pub const CODES: &[Code] = &[
     c(
+        "webhook_not_found",
+        404,
+        "Webhook not found",
+        "No such webhook endpoint for this seller.",
+    ),
+    c(
+        "event_not_found",
+        404,
+        "Event not found",
+        "No such event for this seller.",
+    ),
+    c(
+        "too_many_webhooks",
+        422,
+        "Too many webhooks",
+        "The seller has as many webhook endpoints as allowed; delete one first.",
+    ),
+    c(
         "malformed_json",
         400,
         "Malformed JSON",

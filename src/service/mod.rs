@@ -24,6 +24,7 @@ pub mod claims;
 pub mod coverage;
 pub mod documents;
 mod error;
+pub mod events;
 pub mod handover_changes;
 pub mod handovers;
 pub mod parcels;
@@ -32,6 +33,7 @@ pub mod plans;
 pub mod scans;
 pub mod sellers;
 pub mod tracking;
+pub mod webhooks;
 
 pub use error::{ServiceError, ServiceResult};
 

@@ -11,6 +11,7 @@
 use chrono::{DateTime, Days, Utc};
 use firstmile::app::{AppState, serve};
 use firstmile::config::{OpsArgs, RuleArgs, ServeArgs};
+use firstmile::config::{RuleArgs, ServeArgs, WebhookArgs};
 use firstmile::domain::Clock;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -160,6 +161,7 @@ impl TestApp {
             log_format: "text".into(),
             rules,
             ops,
+            webhooks: test_webhooks(),
         };
         let state = firstmile::cli::prepare_state(&args, clock.clone())
             .await
@@ -186,6 +188,15 @@ impl TestApp {
             server: Some(server),
             cleanup,
         }
+    }
+
+    /// Stops this server at once (its webhook worker too, mid-delivery or not),
+    /// keeping the database for another server.
+    pub fn kill(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+        self.shutdown.take();
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -464,6 +475,17 @@ impl Drop for TestApp {
             });
             let _ = dropper.join();
         }
+    }
+}
+
+/// Webhooks in tests: local receivers over http, the worker looking often.
+pub fn test_webhooks() -> WebhookArgs {
+    WebhookArgs {
+        allow_http: true,
+        allow_private: true,
+        worker: true,
+        poll_ms: 50,
+        timeout_ms: 2_000,
     }
 }
 
