@@ -10,8 +10,7 @@
 
 use chrono::{DateTime, Days, Utc};
 use firstmile::app::{AppState, serve};
-use firstmile::config::{OpsArgs, RuleArgs, ServeArgs};
-use firstmile::config::{RuleArgs, ServeArgs, WebhookArgs};
+use firstmile::config::{OpsArgs, RuleArgs, ServeArgs, WebhookArgs};
 use firstmile::domain::Clock;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
