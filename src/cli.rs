@@ -16,6 +16,15 @@ pub async fn run_server(args: ServeArgs) -> Result<(), Box<dyn std::error::Error
     let state = prepare_state(&args, Clock::System).await?;
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     tracing::info!(listen = %listener.local_addr()?, backend = ?state.store.backend(), "firstmile is serving");
+    if let Some(addr) = args.ops.metrics_listen {
+        let metrics = tokio::net::TcpListener::bind(addr).await?;
+        tracing::info!(listen = %metrics.local_addr()?, "metrics are served without a token");
+        tokio::spawn(crate::app::serve_metrics(
+            metrics,
+            state.clone(),
+            shutdown_signal(),
+        ));
+    }
     serve(listener, state.clone(), shutdown_signal()).await?;
     state.store.close().await;
     Ok(())
@@ -54,6 +63,7 @@ pub async fn prepare_state(
         store,
         settings: Arc::new(
             Settings {
+                ops: args.ops.clone(),
                 webhooks: args.webhooks.clone(),
                 ..Settings::from_rules(args.rules.clone(), args.body_limit_bytes)
             }

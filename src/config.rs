@@ -69,6 +69,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub rules: RuleArgs,
     #[command(flatten)]
+    pub ops: OpsArgs,
+    #[command(flatten)]
     pub webhooks: WebhookArgs,
 }
 
@@ -128,6 +130,60 @@ impl WebhookArgs {
             timeout,
             lease_ms: i64::try_from(timeout.as_millis()).unwrap_or(60_000) * 6,
             batch: 100,
+        }
+    }
+}
+
+/// Operability: metrics, rate limits, timeout and load shedding. Every limit has a
+/// default generous enough for ordinary clients and the benchmarks; 0 turns one off.
+#[derive(Clone, Debug, Args)]
+pub struct OpsArgs {
+    /// Also serve `/metrics` without a token on this address (e.g. `0.0.0.0:9090`).
+    #[arg(long, env = "FIRSTMILE_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Requests per second one bearer token may make, sustained (0: no limit).
+    #[arg(long, env = "FIRSTMILE_RATE_PER_KEY", default_value_t = 200)]
+    pub rate_per_key: u32,
+    /// Burst one bearer token may make above its sustained rate.
+    #[arg(long, env = "FIRSTMILE_RATE_PER_KEY_BURST", default_value_t = 2_000)]
+    pub rate_per_key_burst: u32,
+    /// Requests per second one client IP may make, sustained (0: no limit).
+    #[arg(long, env = "FIRSTMILE_RATE_PER_IP", default_value_t = 500)]
+    pub rate_per_ip: u32,
+    /// Burst one client IP may make above its sustained rate.
+    #[arg(long, env = "FIRSTMILE_RATE_PER_IP_BURST", default_value_t = 5_000)]
+    pub rate_per_ip_burst: u32,
+    /// Failed authentications (401) one client IP may have per minute, sustained (0: no limit).
+    #[arg(long, env = "FIRSTMILE_AUTH_FAILURES_PER_MINUTE", default_value_t = 30)]
+    pub auth_failures_per_minute: u32,
+    /// Failed authentications one client IP may have in a burst.
+    #[arg(long, env = "FIRSTMILE_AUTH_FAILURES_BURST", default_value_t = 60)]
+    pub auth_failures_burst: u32,
+    /// Take the client IP from `X-Forwarded-For` / `Forwarded` (only behind a trusted
+    /// load balancer that sets them).
+    #[arg(long, env = "FIRSTMILE_TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+    /// Longest a request may run, in milliseconds, before a 503 `request_timeout` (0: none).
+    #[arg(long, env = "FIRSTMILE_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
+    /// Requests one server handles at once; more are refused with 503 `overloaded` (0: no limit).
+    #[arg(long, env = "FIRSTMILE_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
+    pub max_concurrent_requests: usize,
+}
+
+impl Default for OpsArgs {
+    fn default() -> Self {
+        Self {
+            metrics_listen: None,
+            rate_per_key: 200,
+            rate_per_key_burst: 2_000,
+            rate_per_ip: 500,
+            rate_per_ip_burst: 5_000,
+            auth_failures_per_minute: 30,
+            auth_failures_burst: 60,
+            trust_forwarded_for: false,
+            request_timeout_ms: 30_000,
+            max_concurrent_requests: 512,
         }
     }
 }
@@ -234,6 +290,7 @@ pub struct Settings {
     pub idempotency_ttl_ms: i64,
     /// How often expired idempotency records are swept.
     pub idempotency_sweep_every: std::time::Duration,
+    pub ops: OpsArgs,
     pub webhooks: WebhookArgs,
 }
 
@@ -246,6 +303,7 @@ impl Settings {
             body_limit_bytes,
             idempotency_ttl_ms: 24 * 3_600_000,
             idempotency_sweep_every: std::time::Duration::from_secs(300),
+            ops: OpsArgs::default(),
             webhooks: WebhookArgs::default(),
         }
     }

@@ -190,6 +190,17 @@ fn serde_urlencoded_from_str<T: DeserializeOwned>(query: &str) -> Result<T, ApiE
     })
 }
 
+/// Where [`Auth`] leaves the caller it found, for the request log (the observing
+/// middleware puts an empty one in every request).
+#[derive(Clone, Debug, Default)]
+pub struct CallerSlot(pub std::sync::Arc<std::sync::OnceLock<Principal>>);
+
+fn note_caller(parts: &Parts, principal: &Principal) {
+    if let Some(slot) = parts.extensions.get::<CallerSlot>() {
+        let _ = slot.0.set(principal.clone());
+    }
+}
+
 /// The authenticated caller.
 #[derive(Debug, Clone)]
 pub struct Auth(pub Principal);
@@ -202,12 +213,14 @@ impl FromRequestParts<AppState> for Auth {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         if let Some(p) = parts.extensions.get::<Principal>() {
+            note_caller(parts, p);
             return Ok(Self(p.clone()));
         }
         let token = bearer_token(parts).ok_or_else(ApiError::unauthorized)?;
         let principal = crate::service::keys::authenticate(state.ctx(), token)
             .await?
             .ok_or_else(ApiError::unauthorized)?;
+        note_caller(parts, &principal);
         parts.extensions.insert(principal.clone());
         Ok(Self(principal))
     }

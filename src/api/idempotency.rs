@@ -40,7 +40,7 @@ async fn run(
     next: Next,
 ) -> Result<Response, Response> {
     let key = key
-        .filter(|k| !k.is_empty() && k.len() <= 255)
+        .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()))
         .ok_or_else(|| {
             ApiError::invalid_field(
                 HEADER,

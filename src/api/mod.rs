@@ -2,6 +2,8 @@
 //! routes are collected with `utoipa-axum`, so the OpenAPI 3.1 document served at
 //! `/openapi.json` is generated from the same code that serves the requests.
 
+pub mod codes;
+pub mod contract;
 pub mod coverage;
 pub mod coverage_edits;
 pub mod documents;
@@ -14,6 +16,9 @@ pub mod handovers;
 pub mod health;
 pub mod idempotency;
 pub mod keys;
+pub mod limits;
+pub mod observe;
+pub mod ops;
 pub mod parcels;
 pub mod partners;
 pub mod plans;
@@ -84,12 +89,16 @@ pub fn router(state: AppState) -> Router {
         .merge(partners::router())
         .merge(keys::router())
         .merge(transit::router())
+        .merge(ops::router())
         .split_for_parts();
     // Serialised once; every request gets the same bytes.
-    let document = axum::body::Bytes::from(openapi.to_pretty_json().unwrap_or_default());
+    let mut value = serde_json::to_value(&openapi).unwrap_or_default();
+    contract::finish(&mut value);
+    let document = axum::body::Bytes::from(serde_json::to_vec_pretty(&value).unwrap_or_default());
     router
         .merge(web::router())
         .merge(documents::web_router())
+        .merge(ops::pages())
         .route(
             "/openapi.json",
             get(move || async move {

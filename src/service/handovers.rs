@@ -91,6 +91,7 @@ pub async fn book_handover(
         actor.role = caller.role.as_str(),
         "handover booked"
     );
+    crate::metrics::handover_booked();
     Ok(view)
 }
 

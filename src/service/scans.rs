@@ -35,6 +35,14 @@ pub async fn apply_scans(
         .apply_scans(poster, events, &ctx.settings.limits, ctx.clock.now_ms())
         .await?;
     let accepted = results.iter().filter(|r| r.accepted).count();
+    for (event, result) in events.iter().zip(&results) {
+        let code = if result.duplicate {
+            "duplicate"
+        } else {
+            result.code.as_str()
+        };
+        crate::metrics::scan_event(event.kind.as_str(), code);
+    }
     tracing::info!(
         poster.role = poster.role.as_str(),
         poster.id = %poster.id,

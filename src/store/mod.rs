@@ -143,6 +143,19 @@ impl Store {
         self.backend
     }
 
+    /// Each pool's connections now: name, open, idle and maximum (one pool on
+    /// PostgreSQL, named `writer`).
+    pub fn pool_usage(&self) -> Vec<(&'static str, u32, usize, u32)> {
+        let usage = |p: &AnyPool| (p.size(), p.num_idle(), p.options().get_max_connections());
+        let (open, idle, max) = usage(&self.writer);
+        let mut out = vec![("writer", open, idle, max)];
+        if self.backend == Backend::Sqlite {
+            let (open, idle, max) = usage(&self.reader);
+            out.push(("reader", open, idle, max));
+        }
+        out
+    }
+
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;

@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Days, Utc};
 use firstmile::app::{AppState, serve};
-use firstmile::config::{RuleArgs, ServeArgs, WebhookArgs};
+use firstmile::config::{OpsArgs, RuleArgs, ServeArgs, WebhookArgs};
 use firstmile::domain::Clock;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -92,6 +92,11 @@ impl TestApp {
     /// Starts a server, or returns None when PostgreSQL is not configured (and not
     /// required).
     pub async fn spawn(backend: Backend, rules: RuleArgs) -> Option<TestApp> {
+        Self::spawn_with(backend, rules, OpsArgs::default()).await
+    }
+
+    /// Starts a server with these limits and metrics settings.
+    pub async fn spawn_with(backend: Backend, rules: RuleArgs, ops: OpsArgs) -> Option<TestApp> {
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("{}.db", unique("firstmile_test")));
@@ -123,7 +128,7 @@ impl TestApp {
             }
         };
         let start: DateTime<Utc> = START.parse().expect("start time");
-        Some(Self::start(url, Clock::fixed(start), rules, cleanup).await)
+        Some(Self::start(url, Clock::fixed(start), rules, ops, cleanup).await)
     }
 
     /// A second server on this one's database, sharing its clock: two stateless
@@ -140,20 +145,28 @@ impl TestApp {
             self.database_url.clone(),
             self.clock.clone(),
             RuleArgs::default(),
+            OpsArgs::default(),
             Cleanup::Shared,
             token,
         )
         .await
     }
 
-    async fn start(url: String, clock: Clock, rules: RuleArgs, cleanup: Cleanup) -> TestApp {
-        Self::start_with(url, clock, rules, cleanup, Some(OPERATOR)).await
+    async fn start(
+        url: String,
+        clock: Clock,
+        rules: RuleArgs,
+        ops: OpsArgs,
+        cleanup: Cleanup,
+    ) -> TestApp {
+        Self::start_with(url, clock, rules, ops, cleanup, Some(OPERATOR)).await
     }
 
     async fn start_with(
         url: String,
         clock: Clock,
         rules: RuleArgs,
+        ops: OpsArgs,
         cleanup: Cleanup,
         operator_token: Option<&str>,
     ) -> TestApp {
@@ -167,6 +180,7 @@ impl TestApp {
             idempotency_ttl_hours: 24,
             idempotency_sweep_seconds: 1,
             rules,
+            ops,
             webhooks: test_webhooks(),
         };
         let state = firstmile::cli::prepare_state(&args, clock.clone())

@@ -6,12 +6,14 @@ mod helpers;
 
 mod binary;
 mod coverage;
+mod docs_page;
 mod documents;
 mod errors;
 mod events;
 mod keys;
 mod lifecycle;
 mod lists;
+mod ops;
 mod parcel_list;
 mod partners;
 mod plans;
