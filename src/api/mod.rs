@@ -11,8 +11,10 @@ pub mod extract;
 pub mod handovers;
 pub mod health;
 pub mod idempotency;
+pub mod orders;
 pub mod parcels;
 pub mod partners;
+pub mod performance;
 pub mod plans;
 pub mod scans;
 pub mod sellers;
@@ -60,6 +62,8 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(sellers::router())
         .merge(parcels::router())
+        .merge(orders::router())
+        .merge(performance::router())
         .merge(plans::router())
         .merge(handovers::router())
         .merge(documents::router())

@@ -3,8 +3,10 @@
 //! tested on its own and reused by the store, the API and the CLI.
 
 pub mod eligibility;
+pub mod first_scan;
 pub mod ids;
 pub mod limits;
+pub mod performance;
 pub mod roles;
 pub mod route;
 pub mod route_search;
@@ -15,7 +17,8 @@ pub use ids::{TrackingNumber, new_id};
 pub use limits::{Bag, BagLimitError, BagLimits, DeclaredBag};
 pub use roles::{Principal, Role};
 pub use status::{
-    BagSelector, BagStatus, ClaimStatus, FirstScanBasis, HandoverStatus, IntakeStatus,
-    ParcelStatus, PickupFailureReason, ScanType, TrackingEventType, TrackingStatus, UnknownName,
+    BagSelector, BagStatus, CancelReason, ClaimStatus, FirstScanBasis, HandoverStatus,
+    IntakeStatus, OrderStatus, ParcelStatus, PickupFailureReason, ScanType, TrackingEventType,
+    TrackingStatus, UnknownName,
 };
 pub use time::Clock;

@@ -24,11 +24,15 @@ pub mod claims;
 pub mod coverage;
 pub mod documents;
 mod error;
+pub mod first_scan;
 pub mod handover_changes;
 pub mod handovers;
+pub mod orders;
 pub mod parcels;
 pub mod partners;
+pub mod performance;
 pub mod plans;
+pub mod plots;
 pub mod scans;
 pub mod sellers;
 pub mod tracking;
@@ -82,4 +86,12 @@ pub fn page_limit(limit: Option<usize>) -> ServiceResult<usize> {
             "limit is from 1 to 500",
         )),
     }
+}
+
+/// Serialises a date as `YYYY-MM-DD` (chrono's serde support is not compiled in).
+pub(crate) fn date_text<S: serde::Serializer>(
+    date: &chrono::NaiveDate,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(date)
 }

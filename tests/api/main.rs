@@ -9,6 +9,8 @@ mod coverage;
 mod documents;
 mod errors;
 mod lifecycle;
+mod orders;
 mod partners;
+mod performance;
 mod plans;
 mod web;
