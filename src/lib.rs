@@ -6,9 +6,18 @@
 //! post intake scans, and at intake every registered parcel's first scan is backdated
 //! to its bag's pickup.
 //!
-//! Layers point one way: [`api`] (axum) -> [`service`] (use cases) -> [`store`] (sqlx,
-//! SQLite or PostgreSQL), [`planner`] and [`regions`] -> [`domain`] (pure types and
-//! rules); [`documents`] renders labels and handover lists from plain structs.
+//! Layers point one way, and nothing below a layer knows the one above it:
+//! - [`api`] (axum handlers: extract, authorise, map errors) and the seller-center
+//!   pages call
+//! - [`service`], the use cases: one function per user task, owning the order of the
+//!   checks and the transactions, knowing nothing of HTTP; it uses
+//! - [`store`] (all SQL, SQLite or PostgreSQL), [`planner`] (pure bin packing),
+//!   [`regions`] (embedded region data) and [`documents`] (labels and handover lists
+//!   rendered from plain structs), which rest on
+//! - [`domain`]: pure types and rules (ids, statuses, bag limits, time, routes).
+//!
+//! The rules are numbered in `docs/rules.md`; the contract's conventions are in
+//! `docs/api.md`.
 
 pub mod api;
 pub mod app;

@@ -2,22 +2,22 @@
 //! parcel whose order was cancelled (it leaves its bag until pickup; 409 after).
 
 use super::error::ApiError;
-use super::extract::{ApiJson, Auth, Caller, roles};
+use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
 use crate::app::AppState;
 use crate::domain::{IntakeStatus, ParcelStatus};
-use crate::service::parcels;
+use crate::service::parcels::{self, ParcelFilter};
 use crate::store::{NewParcel, ParcelOutcome, ParcelRecord};
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use validator::Validate;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(register_parcels))
+        .routes(routes!(register_parcels, list_parcels))
         .routes(routes!(get_parcel))
         .routes(routes!(cancel_parcel))
 }
@@ -170,6 +170,51 @@ fn parcel_response(p: ParcelRecord) -> ParcelResponse {
         intake_status: p.intake_status,
         first_scan_at: p.first_scan_at_ms.map(crate::domain::time::format_ms),
     }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ParcelListQuery {
+    /// Only parcels in this status (`registered` or `cancelled`).
+    pub status: Option<String>,
+    /// Only parcels bound for this sorting center (`SZX`, `YIW`).
+    pub sorting_center: Option<String>,
+    /// Only the parcels now in this bag.
+    pub bag_id: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<usize>,
+    /// From a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParcelList {
+    pub items: Vec<ParcelResponse>,
+    pub next_cursor: Option<String>,
+}
+
+/// The seller's parcels, newest registration first, with filters and paging.
+#[utoipa::path(get, path = "/v1/sellers/{seller_id}/parcels", tag = "parcels", params(ParcelListQuery),
+    responses((status = 200, body = ParcelList), (status = 404, body = super::error::Problem),
+              (status = 422, body = super::error::Problem)))]
+pub async fn list_parcels(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(seller_id): Path<String>,
+    ApiQuery(q): ApiQuery<ParcelListQuery>,
+) -> Result<Json<ParcelList>, ApiError> {
+    let filter = ParcelFilter {
+        status: q.status,
+        sorting_center: q.sorting_center,
+        bag_id: q.bag_id,
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    let page = parcels::list_parcels(state.ctx(), &auth.0, &seller_id, &filter).await?;
+    Ok(Json(ParcelList {
+        items: page.items.into_iter().map(parcel_response).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// One of the seller's parcels.

@@ -3,9 +3,9 @@
 //! leaves its bag until pickup, and is refused after (rule 11).
 
 use super::sellers::seller_scope;
-use super::{Ctx, ServiceError, ServiceResult};
-use crate::domain::{Principal, TrackingNumber};
-use crate::store::{NewParcel, ParcelOutcome, ParcelRecord};
+use super::{Ctx, ServiceError, ServiceResult, page_limit};
+use crate::domain::{ParcelStatus, Principal, TrackingNumber};
+use crate::store::{NewParcel, ParcelOutcome, ParcelPage, ParcelQuery, ParcelRecord};
 
 /// The outcome of one item of a registration, in input order.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,6 +59,52 @@ pub async fn get_parcel(
         .ok_or_else(|| {
             ServiceError::NotFound("parcel_not_found", format!("no parcel {tracking_number}"))
         })
+}
+
+/// Which page of a seller's parcels; raw filter values are checked here.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ParcelFilter {
+    /// `registered` or `cancelled`.
+    pub status: Option<String>,
+    /// A sorting center code.
+    pub sorting_center: Option<String>,
+    /// Only the parcels now in this bag.
+    pub bag_id: Option<String>,
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+/// `list_parcels`: the seller's parcels, newest first, filtered by status, sorting
+/// center and bag. An unknown status is a refused value (`status`), not an empty page.
+pub async fn list_parcels(
+    ctx: Ctx<'_>,
+    caller: &Principal,
+    seller_id: &str,
+    filter: &ParcelFilter,
+) -> ServiceResult<ParcelPage> {
+    seller_scope(ctx, caller, seller_id).await?;
+    let limit = page_limit(filter.limit)?;
+    let non_empty = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let status = match non_empty(&filter.status) {
+        None => None,
+        Some(raw) => Some(ParcelStatus::try_from(raw.as_str()).map_err(|_| {
+            ServiceError::field("status", "invalid", "use registered or cancelled")
+        })?),
+    };
+    let query = ParcelQuery {
+        status,
+        sorting_center: non_empty(&filter.sorting_center),
+        bag_id: non_empty(&filter.bag_id),
+    };
+    Ok(ctx
+        .store
+        .list_parcels(seller_id, &query, limit, filter.cursor.as_deref())
+        .await?)
 }
 
 /// `cancel_parcel`: the parcel's order was cancelled; it leaves its bag unless the bag

@@ -79,6 +79,21 @@ impl TryFrom<AnyRow> for ParcelRecord {
 
 const PARCEL_COLUMNS: usize = 11;
 
+/// Which of a seller's parcels a list shows; every filter is optional.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ParcelQuery {
+    pub status: Option<ParcelStatus>,
+    pub sorting_center: Option<String>,
+    pub bag_id: Option<String>,
+}
+
+/// A page of parcels, newest first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParcelPage {
+    pub items: Vec<ParcelRecord>,
+    pub next_cursor: Option<String>,
+}
+
 impl Store {
     /// Registers parcels for a seller; one outcome per input item, in input order.
     pub async fn insert_parcels(
@@ -156,6 +171,56 @@ impl Store {
             .fetch_optional(&self.reader)
             .await?;
         Ok(row.map(ParcelRecord::try_from).transpose()?)
+    }
+
+    /// A seller's parcels, newest registration first, `limit` a page. The cursor is
+    /// opaque (`created_at_ms.tracking_number` of the last row shown); the order is
+    /// total, so no parcel is skipped or repeated between pages.
+    pub async fn list_parcels(
+        &self,
+        seller_id: &str,
+        query: &ParcelQuery,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> StoreResult<ParcelPage> {
+        let (before_ms, before_tn) = match cursor {
+            Some(c) => decode_cursor(c).ok_or_else(|| {
+                StoreError::Invalid(
+                    "invalid_cursor",
+                    "the cursor is not one this service issued".into(),
+                )
+            })?,
+            None => (i64::MAX, String::new()),
+        };
+        // Empty strings stand for "no filter": one query text for every combination.
+        let rows = sqlx::query(
+            "SELECT * FROM parcel WHERE seller_id = $1 AND ($2 = '' OR status = $2)
+               AND ($3 = '' OR sorting_center = $3) AND ($4 = '' OR bag_id = $4)
+               AND (created_at_ms < $5 OR (created_at_ms = $5 AND ($6 = '' OR tracking_number < $6)))
+             ORDER BY created_at_ms DESC, tracking_number DESC LIMIT $7",
+        )
+        .bind(seller_id)
+        .bind(query.status.map_or("", ParcelStatus::as_str))
+        .bind(query.sorting_center.as_deref().unwrap_or(""))
+        .bind(query.bag_id.as_deref().unwrap_or(""))
+        .bind(before_ms)
+        .bind(&before_tn)
+        .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+        .fetch_all(&self.reader)
+        .await?;
+        let mut items = rows
+            .into_iter()
+            .map(ParcelRecord::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = if items.len() > limit {
+            items.truncate(limit);
+            items
+                .last()
+                .map(|p| format!("{}.{}", p.created_at_ms, p.tracking_number))
+        } else {
+            None
+        };
+        Ok(ParcelPage { items, next_cursor })
     }
 
     /// The given parcels of a seller, or all its registered unbagged ones.
@@ -282,6 +347,11 @@ impl Store {
         tx.commit().await?;
         Ok(ParcelRecord::try_from(row)?)
     }
+}
+
+fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
+    let (ms, tracking_number) = cursor.split_once('.')?;
+    Some((ms.parse().ok()?, tracking_number.to_owned()))
 }
 
 fn duplicate(tracking_number: &str, why: &str) -> ParcelOutcome {
