@@ -16,9 +16,13 @@ fn counts(orders: i64, buyer: i64) -> DayCounts {
     }
 }
 
-/// Feb 14-20: 10 orders a day, 4 cancelled by buyers (40%); later days as given.
+/// Feb 7-13: 30 clean orders a day, so no check before Feb 21 is above 30%; Feb 14-20:
+/// 10 orders a day, 4 cancelled by buyers (40% on Feb 21); later days as given.
 fn example(later: &[(&str, i64, i64)]) -> BTreeMap<NaiveDate, DayCounts> {
     let mut daily = BTreeMap::new();
+    for d in 7..=13 {
+        daily.insert(day(&format!("2028-02-{d:02}")), counts(30, 0));
+    }
     for d in 14..=20 {
         daily.insert(day(&format!("2028-02-{d}")), counts(10, 4));
     }
@@ -45,7 +49,7 @@ fn the_example_recovers_and_the_store_is_back_on_feb_29() {
     ]);
     let (checks, _) = rule.evaluate(
         VacationState::default(),
-        day("2028-02-14"),
+        day("2028-02-07"),
         day("2028-03-10"),
         &daily,
     );
@@ -76,7 +80,7 @@ fn the_example_without_recovery_runs_until_mar_6() {
     let later: Vec<(&str, i64, i64)> = later.iter().map(|(d, o, b)| (d.as_str(), *o, *b)).collect();
     let (checks, _) = rule.evaluate(
         VacationState::default(),
-        day("2028-02-14"),
+        day("2028-02-07"),
         day("2028-03-07"),
         &example(&later),
     );
@@ -119,7 +123,7 @@ fn a_store_can_enter_again_the_day_after_it_is_back() {
     }
     let (checks, _) = rule.evaluate(
         VacationState::default(),
-        day("2028-02-14"),
+        day("2028-02-07"),
         day("2028-03-15"),
         &daily,
     );

@@ -89,9 +89,10 @@ fn periods(perf: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Feb 14-20: 10 orders a day, 4 cancelled by the buyer: 40% on Feb 21.
+/// Feb 7-13: 30 clean orders a day (no check before Feb 21 is above 30%); Feb 14-20:
+/// 10 orders a day, 4 cancelled by the buyer: 40% on Feb 21.
 fn example_start() -> Vec<(String, usize, usize)> {
-    (14..=20).map(|d| (feb(d), 10, 4)).collect()
+    (7..=13).map(|d| (feb(d), 30, 0)).chain((14..=20).map(|d| (feb(d), 10, 4))).collect()
 }
 
 async fn feed_owned(app: &TestApp, seller: &Seller, days: &[(String, usize, usize)]) {
@@ -211,7 +212,8 @@ async fn late_data_changes_the_rate_but_not_a_decision_taken(app: TestApp) {
     feed_owned(&app, &seller, &days).await;
     let perf = performance(&app, &seller, &feb(21), &feb(21)).await;
     assert_eq!(day(&perf, &feb(21))["reason"], "normal");
-    assert_eq!(perf["forecast"]["cancellations_to_exceed"], 1, "{perf}");
+    // Tomorrow (Feb 22) counts Feb 15-21: 12 of 60; 19 of 60 would be above 30%.
+    assert_eq!(perf["forecast"]["cancellations_to_exceed"], 7, "{perf}");
     // Later the same day: two more buyer cancellations a day on Feb 14-20 (40%).
     let late: Vec<Value> = (14..=20)
         .flat_map(|d| {
