@@ -51,8 +51,7 @@ pub fn render_cancellation_rate(days: &[RateDay], threshold: f64) -> Result<Stri
             .iter()
             .map(|d| d.rate)
             .fold(threshold * 1.5, f64::max)
-            .min(1.0)
-            .max(0.05);
+            .clamp(0.05, 1.0);
         let dates: Vec<String> = days.iter().map(|d| d.date.clone()).collect();
         let mut chart = ChartBuilder::on(&root)
             .caption(

@@ -92,7 +92,10 @@ fn periods(perf: &Value) -> Vec<(String, String)> {
 /// Feb 7-13: 30 clean orders a day (no check before Feb 21 is above 30%); Feb 14-20:
 /// 10 orders a day, 4 cancelled by the buyer: 40% on Feb 21.
 fn example_start() -> Vec<(String, usize, usize)> {
-    (7..=13).map(|d| (feb(d), 30, 0)).chain((14..=20).map(|d| (feb(d), 10, 4))).collect()
+    (7..=13)
+        .map(|d| (feb(d), 30, 0))
+        .chain((14..=20).map(|d| (feb(d), 10, 4)))
+        .collect()
 }
 
 async fn feed_owned(app: &TestApp, seller: &Seller, days: &[(String, usize, usize)]) {
