@@ -83,9 +83,26 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // The webhook worker lives as long as this server: dropped with it, even when
+    // the server's task is aborted.
+    let _worker = state.settings.webhooks.worker.then(|| {
+        AbortOnDrop(tokio::spawn(crate::webhooks::run(
+            state.store.clone(),
+            state.clock.clone(),
+            state.settings.webhooks.worker_config(),
+        )))
+    });
     axum::serve(listener, build_router(state))
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

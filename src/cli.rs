@@ -37,10 +37,10 @@ pub async fn prepare_state(
     }
     Ok(AppState {
         store,
-        settings: Arc::new(Settings::from_rules(
-            args.rules.clone(),
-            args.body_limit_bytes,
-        )),
+        settings: Arc::new(Settings {
+            webhooks: args.webhooks.clone(),
+            ..Settings::from_rules(args.rules.clone(), args.body_limit_bytes)
+        }),
         clock,
     })
 }

@@ -59,6 +59,68 @@ pub struct ServeArgs {
     pub log_format: String,
     #[command(flatten)]
     pub rules: RuleArgs,
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
+}
+
+/// Flags of webhook delivery (docs/api.md, "Webhooks").
+#[derive(Clone, Debug, Args)]
+pub struct WebhookArgs {
+    /// Accept `http://` webhook URLs (default: https only).
+    #[arg(long = "webhook-allow-http", env = "FIRSTMILE_WEBHOOK_ALLOW_HTTP", default_value_t = false, action = clap::ArgAction::Set)]
+    pub allow_http: bool,
+    /// Accept loopback, private and link-local webhook targets (tests, private networks).
+    #[arg(long = "webhook-allow-private", env = "FIRSTMILE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub allow_private: bool,
+    /// Run the delivery worker in this server.
+    #[arg(long = "webhook-worker", env = "FIRSTMILE_WEBHOOK_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub worker: bool,
+    /// How often the worker looks for due deliveries, in milliseconds.
+    #[arg(
+        long = "webhook-poll-ms",
+        env = "FIRSTMILE_WEBHOOK_POLL_MS",
+        default_value_t = 1_000
+    )]
+    pub poll_ms: u64,
+    /// Connect and response timeout of one delivery attempt, in milliseconds.
+    #[arg(
+        long = "webhook-timeout-ms",
+        env = "FIRSTMILE_WEBHOOK_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub timeout_ms: u64,
+}
+
+impl Default for WebhookArgs {
+    fn default() -> Self {
+        Self {
+            allow_http: false,
+            allow_private: false,
+            worker: true,
+            poll_ms: 1_000,
+            timeout_ms: 10_000,
+        }
+    }
+}
+
+impl WebhookArgs {
+    pub fn policy(&self) -> crate::webhooks::client::UrlPolicy {
+        crate::webhooks::client::UrlPolicy {
+            allow_http: self.allow_http,
+            allow_private: self.allow_private,
+        }
+    }
+
+    pub fn worker_config(&self) -> crate::webhooks::WorkerConfig {
+        let timeout = std::time::Duration::from_millis(self.timeout_ms.max(100));
+        crate::webhooks::WorkerConfig {
+            policy: self.policy(),
+            poll: std::time::Duration::from_millis(self.poll_ms.max(10)),
+            timeout,
+            lease_ms: i64::try_from(timeout.as_millis()).unwrap_or(60_000) * 6,
+            batch: 100,
+        }
+    }
 }
 
 /// Flags of the `plan` command.
@@ -197,6 +259,7 @@ pub struct Settings {
     pub cancellation: CancellationRule,
     pub rules: RuleArgs,
     pub body_limit_bytes: usize,
+    pub webhooks: WebhookArgs,
 }
 
 impl Settings {
@@ -207,6 +270,7 @@ impl Settings {
             cancellation: rules.cancellation(),
             rules,
             body_limit_bytes,
+            webhooks: WebhookArgs::default(),
         }
     }
 }

@@ -30,3 +30,4 @@ pub mod regions;
 pub mod service;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;

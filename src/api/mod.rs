@@ -7,6 +7,8 @@ pub mod coverage_edits;
 pub mod documents;
 pub mod dto;
 pub mod error;
+pub mod event_schema;
+pub mod events;
 pub mod extract;
 pub mod handovers;
 pub mod health;
@@ -21,6 +23,7 @@ pub mod sellers;
 pub mod tracking;
 pub mod transit;
 pub mod web;
+pub mod webhooks;
 
 use crate::app::AppState;
 use axum::Router;
@@ -39,6 +42,14 @@ use utoipa_axum::router::OpenApiRouter;
             application/problem+json with a stable `code`."
     ),
     modifiers(&BearerAuth),
+    components(schemas(
+        event_schema::EventHandoverBooked, event_schema::EventHandoverCancelled,
+        event_schema::EventHandoverRescheduled, event_schema::EventBagPickedUp,
+        event_schema::EventBagPickupFailed, event_schema::EventBagReceived,
+        event_schema::EventBagOverdue, event_schema::EventParcelFirstScan,
+        event_schema::EventParcelMissing, event_schema::EventClaimOpened,
+        event_schema::EventClaimDecided, event_schema::EventWebhookDisabled
+    )),
     security(("bearer" = []))
 )]
 struct ApiDoc;
@@ -68,6 +79,8 @@ pub fn router(state: AppState) -> Router {
         .merge(handovers::router())
         .merge(documents::router())
         .merge(scans::router())
+        .merge(events::router())
+        .merge(webhooks::router())
         .merge(tracking::router())
         .merge(coverage::router())
         .merge(coverage_edits::router())

@@ -3,6 +3,7 @@
 //! tested on its own and reused by the store, the API and the CLI.
 
 pub mod eligibility;
+pub mod events;
 pub mod first_scan;
 pub mod ids;
 pub mod limits;
@@ -10,9 +11,11 @@ pub mod performance;
 pub mod roles;
 pub mod route;
 pub mod route_search;
+pub mod signing;
 pub mod status;
 pub mod time;
 
+pub use events::EventType;
 pub use ids::{TrackingNumber, new_id};
 pub use limits::{Bag, BagLimitError, BagLimits, DeclaredBag};
 pub use roles::{Principal, Role};

@@ -24,6 +24,7 @@ pub mod claims;
 pub mod coverage;
 pub mod documents;
 mod error;
+pub mod events;
 pub mod first_scan;
 pub mod handover_changes;
 pub mod handovers;
@@ -36,6 +37,7 @@ pub mod plots;
 pub mod scans;
 pub mod sellers;
 pub mod tracking;
+pub mod webhooks;
 
 pub use error::{ServiceError, ServiceResult};
 

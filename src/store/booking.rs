@@ -3,10 +3,11 @@
 //! bag_id = ... WHERE bag_id IS NULL` per bag whose row count must match, so two
 //! bookings racing for a parcel cannot both take it.
 
+use super::NewEvent;
 use super::handovers::insert_event;
 use super::{HandoverView, NewHandover, Store, StoreError, StoreResult, placeholders, values_rows};
 use crate::domain::{
-    BagLimits, BagStatus, DeclaredBag, HandoverStatus, ParcelStatus, Principal, new_id,
+    BagLimits, BagStatus, DeclaredBag, EventType, HandoverStatus, ParcelStatus, Principal, new_id,
 };
 use sqlx::{Any, Row, Transaction};
 use std::collections::{HashMap, HashSet};
@@ -108,6 +109,10 @@ impl Store {
             assign_parcels(&mut tx, &new.seller_id, bag_id, &b.parcels, now_ms).await?;
         }
         insert_event(&mut tx, &handover_id, actor, "created", None, now_ms).await?;
+        let data = serde_json::json!({"handover_id": handover_id, "sorting_center": new.sorting_center,
+                                      "pickup_date": new.pickup_date, "bag_ids": bag_ids});
+        let booked = NewEvent::new(EventType::HandoverBooked, data);
+        super::events::append(&mut tx, &new.seller_id, &[booked], now_ms).await?;
         tx.commit().await?;
         self.get_handover(&new.seller_id, &handover_id).await
     }

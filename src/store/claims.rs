@@ -1,8 +1,8 @@
 //! Claims for bags lost in transit (docs/rules.md, rule 16): a seller opens one for an overdue
 //! bag or for parcels missing at intake; only the operator decides it.
 
-use super::{Store, StoreError, StoreResult};
-use crate::domain::{BagStatus, ClaimStatus, new_id};
+use super::{NewEvent, Store, StoreError, StoreResult};
+use crate::domain::{BagStatus, ClaimStatus, EventType, new_id};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -122,6 +122,7 @@ impl Store {
             created_at_ms: now_ms,
             decided_at_ms: None,
         };
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO claim (claim_id, seller_id, bag_id, tracking_numbers, description, basis, status, created_at_ms)
              VALUES ($1, $2, $3, $4, $5, $6, 'open', $7)",
@@ -133,8 +134,13 @@ impl Store {
         .bind(description)
         .bind(basis)
         .bind(now_ms)
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
+        let data = serde_json::json!({"claim_id": claim.claim_id, "bag_id": bag_id,
+                                      "tracking_numbers": tracking_numbers, "basis": basis});
+        let opened = NewEvent::new(EventType::ClaimOpened, data);
+        super::events::append(&mut tx, seller_id, &[opened], now_ms).await?;
+        tx.commit().await?;
         Ok(claim)
     }
 
@@ -159,6 +165,7 @@ impl Store {
         note: &str,
         now_ms: i64,
     ) -> StoreResult<ClaimRecord> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE claim SET status = $2, decision_note = $3, decided_at_ms = $4 WHERE claim_id = $1 AND status = 'open'",
         )
@@ -170,11 +177,11 @@ impl Store {
         })
         .bind(note)
         .bind(now_ms)
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
         let row = sqlx::query("SELECT * FROM claim WHERE claim_id = $1")
             .bind(claim_id)
-            .fetch_optional(&self.writer)
+            .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| {
                 StoreError::NotFound("claim_not_found", format!("no claim {claim_id}"))
@@ -185,6 +192,12 @@ impl Store {
                 format!("claim {claim_id} was already decided"),
             ));
         }
-        Ok(ClaimRecord::try_from(row)?)
+        let claim = ClaimRecord::try_from(row)?;
+        let data = serde_json::json!({"claim_id": claim.claim_id, "bag_id": claim.bag_id,
+                                      "status": claim.status.as_str(), "note": claim.decision_note});
+        let decided = NewEvent::new(EventType::ClaimDecided, data);
+        super::events::append(&mut tx, &claim.seller_id, &[decided], now_ms).await?;
+        tx.commit().await?;
+        Ok(claim)
     }
 }

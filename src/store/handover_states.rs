@@ -3,10 +3,10 @@
 //! `UPDATE handover ... WHERE status IN (...)`: a pickup report takes the same row
 //! first or finds it changed, so a race ends in exactly one outcome.
 
-use super::HandoverView;
 use super::handovers::{insert_event, not_found};
+use super::{HandoverView, NewEvent};
 use super::{Store, StoreError, StoreResult};
-use crate::domain::{HandoverStatus, Principal};
+use crate::domain::{EventType, HandoverStatus, Principal};
 use sqlx::{Any, Transaction};
 
 impl Store {
@@ -59,6 +59,9 @@ impl Store {
                 now_ms,
             )
             .await?;
+            let data = serde_json::json!({"handover_id": handover_id});
+            let cancelled = NewEvent::new(EventType::HandoverCancelled, data);
+            super::events::append(&mut tx, seller_id, &[cancelled], now_ms).await?;
         }
         tx.commit().await?;
         self.get_handover(seller_id, handover_id).await
@@ -102,6 +105,9 @@ impl Store {
             now_ms,
         )
         .await?;
+        let data = serde_json::json!({"handover_id": handover_id, "pickup_date": pickup_date});
+        let moved = NewEvent::new(EventType::HandoverRescheduled, data);
+        super::events::append(&mut tx, seller_id, &[moved], now_ms).await?;
         tx.commit().await?;
         self.get_handover(seller_id, handover_id).await
     }

@@ -4,12 +4,16 @@
 //! not registered in the bag is accepted with the intake time as its first scan; a bag
 //! received with no pickup reported gets the intake time for all, and is marked.
 
+use super::events::{NewEvent, ParcelEvents, append, append_parcel_events};
 use super::handovers::insert_event;
 use super::pickups::accepted;
 use super::scans::{BagFacts, EventOutcome, Refusal, ScanEvent, ScanResult};
 use super::{placeholders, values_rows};
+use crate::domain::EventType;
+use crate::domain::time::format_ms;
 use crate::domain::{BagStatus, FirstScanBasis, Principal, ScanType};
 use crate::store::StoreResult;
+use serde_json::json;
 use sqlx::{Any, Row, Transaction};
 use std::collections::HashSet;
 
@@ -68,6 +72,16 @@ pub(super) async fn received(
         center,
         ScanType::Received.as_str(),
         Some(&detail),
+        now_ms,
+    )
+    .await?;
+    intake_events(
+        tx,
+        event,
+        bag,
+        found.len(),
+        missing.len(),
+        unregistered.len(),
         now_ms,
     )
     .await?;
@@ -286,4 +300,62 @@ async fn first_scan_at_intake(
         query = query.bind(t);
     }
     Ok(query.execute(&mut **tx).await?.rows_affected())
+}
+
+/// Step 7: `bag.received`, then one `parcel.first_scan` per parcel whose first scan
+/// this intake set and one `parcel.missing` per missing parcel, set-based (a bag of
+/// 300 parcels costs two statements, not 300).
+async fn intake_events(
+    tx: &mut Transaction<'_, Any>,
+    event: &ScanEvent,
+    bag: &BagFacts,
+    found: usize,
+    missing: usize,
+    unregistered: usize,
+    now_ms: i64,
+) -> StoreResult<()> {
+    let data = json!({"handover_id": bag.handover_id, "bag_id": bag.bag_id,
+                      "received_at": format_ms(event.occurred_at_ms),
+                      "pickup_reported": bag.picked_up_at_ms.is_some(),
+                      "parcels_found": found, "parcels_missing": missing,
+                      "parcels_unregistered": unregistered});
+    append(
+        tx,
+        &bag.seller_id,
+        &[NewEvent::new(EventType::BagReceived, data)],
+        now_ms,
+    )
+    .await?;
+    let (at, basis) = match bag.picked_up_at_ms {
+        Some(at) => (at, FirstScanBasis::BagPickup),
+        None => (event.occurred_at_ms, FirstScanBasis::Intake),
+    };
+    // The shared tail of every parcel's `data`; ids and times need no escaping.
+    let bag_id = serde_json::Value::from(bag.bag_id.as_str());
+    let first_scan_tail = format!(
+        "\",\"bag_id\":{bag_id},\"at\":\"{}\",\"recorded_at\":\"{}\",\"basis\":\"{}\"}}",
+        format_ms(at),
+        format_ms(now_ms),
+        basis.as_str()
+    );
+    append_parcel_events(
+        tx,
+        &bag.seller_id,
+        &bag.bag_id,
+        ParcelEvents::FirstScan,
+        now_ms,
+        &first_scan_tail,
+    )
+    .await?;
+    let missing_tail = format!("\",\"bag_id\":{bag_id}}}");
+    append_parcel_events(
+        tx,
+        &bag.seller_id,
+        &bag.bag_id,
+        ParcelEvents::Missing,
+        now_ms,
+        &missing_tail,
+    )
+    .await?;
+    Ok(())
 }

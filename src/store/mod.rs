@@ -17,6 +17,7 @@ mod bags;
 mod booking;
 mod claims;
 mod coverage;
+mod events;
 mod handover_records;
 mod handover_states;
 mod handovers;
@@ -31,10 +32,12 @@ mod pickups;
 mod scans;
 mod sellers;
 mod tracking;
+mod webhooks;
 
 pub use bags::*;
 pub use claims::*;
 pub use coverage::*;
+pub use events::{EventRecord, NewEvent};
 pub use handover_records::*;
 pub use idempotency::*;
 pub use keys::*;
@@ -44,6 +47,7 @@ pub use performance::*;
 pub use scans::*;
 pub use sellers::*;
 pub use tracking::*;
+pub use webhooks::*;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};

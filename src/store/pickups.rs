@@ -5,11 +5,15 @@
 //! the event is written, or undone by the batch's savepoint on PostgreSQL.
 
 use super::StoreResult;
+use super::events::{NewEvent, append};
 use super::handovers::insert_event;
 use super::scans::{BagFacts, EventOutcome, Refusal, ScanEvent, ScanKind, ScanResult};
+use crate::domain::EventType;
+use crate::domain::time::format_ms;
 use crate::domain::{
     BagLimits, BagStatus, HandoverStatus, PickupFailureReason, Principal, Role, ScanType,
 };
+use serde_json::json;
 use sqlx::{Any, Row, Transaction};
 use std::collections::HashSet;
 
@@ -22,7 +26,7 @@ pub(super) async fn apply_one(
     now_ms: i64,
 ) -> StoreResult<EventOutcome> {
     let row = sqlx::query(
-        "SELECT b.handover_id, h.status AS handover_status, h.city_code, b.status AS bag_status,
+        "SELECT b.handover_id, b.seller_id, h.status AS handover_status, h.city_code, b.status AS bag_status,
                 b.sorting_center, b.picked_up_at_ms
          FROM bag b JOIN handover h ON h.handover_id = b.handover_id WHERE b.bag_id = $1",
     )
@@ -39,6 +43,8 @@ pub(super) async fn apply_one(
         return Ok(Err(bag_not_found()));
     };
     let bag = BagFacts {
+        bag_id: event.bag_id.clone(),
+        seller_id: row.try_get("seller_id")?,
         handover_id: row.try_get("handover_id")?,
         handover_status: super::get_name(&row, "handover_status")?,
         city_code: row.try_get("city_code")?,
@@ -139,6 +145,7 @@ async fn picked_up(
                 now_ms,
             )
             .await?;
+            pickup_failed_event(tx, bag, PickupFailureReason::BagOverLimits, now_ms).await?;
         }
         return Ok(Ok(ScanResult {
             event_id: event.event_id.clone(),
@@ -179,6 +186,16 @@ async fn picked_up(
             format!("bag {} is already picked up", event.bag_id),
         )));
     }
+    let data = json!({"handover_id": bag.handover_id, "bag_id": bag.bag_id,
+                      "picked_up_at": format_ms(event.occurred_at_ms),
+                      "measured_weight_g": measured_weight_g});
+    append(
+        tx,
+        &bag.seller_id,
+        &[NewEvent::new(EventType::BagPickedUp, data)],
+        now_ms,
+    )
+    .await?;
     let detail = format!("bag {}, measured {measured_weight_g} g", event.bag_id);
     insert_event(
         tx,
@@ -251,7 +268,26 @@ async fn mark_failed(
         now_ms,
     )
     .await?;
+    pickup_failed_event(tx, bag, reason, now_ms).await?;
     Ok(true)
+}
+
+/// The `bag.pickup_failed` event.
+async fn pickup_failed_event(
+    tx: &mut Transaction<'_, Any>,
+    bag: &BagFacts,
+    reason: PickupFailureReason,
+    now_ms: i64,
+) -> StoreResult<()> {
+    let data =
+        json!({"handover_id": bag.handover_id, "bag_id": bag.bag_id, "reason": reason.as_str()});
+    append(
+        tx,
+        &bag.seller_id,
+        &[NewEvent::new(EventType::BagPickupFailed, data)],
+        now_ms,
+    )
+    .await
 }
 
 pub(super) fn accepted(event: &ScanEvent, scan: ScanType) -> ScanResult {

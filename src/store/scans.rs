@@ -90,6 +90,8 @@ pub(super) struct Refusal(pub(super) &'static str, pub(super) String);
 pub(super) type EventOutcome = Result<ScanResult, Refusal>;
 
 pub(super) struct BagFacts {
+    pub(super) bag_id: String,
+    pub(super) seller_id: String,
     pub(super) handover_id: String,
     pub(super) handover_status: HandoverStatus,
     pub(super) city_code: String,

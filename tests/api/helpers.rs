@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Days, Utc};
 use firstmile::app::{AppState, serve};
-use firstmile::config::{RuleArgs, ServeArgs};
+use firstmile::config::{RuleArgs, ServeArgs, WebhookArgs};
 use firstmile::domain::Clock;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -147,6 +147,7 @@ impl TestApp {
             body_limit_bytes: 2 * 1024 * 1024,
             log_format: "text".into(),
             rules,
+            webhooks: test_webhooks(),
         };
         let state = firstmile::cli::prepare_state(&args, clock.clone())
             .await
@@ -173,6 +174,15 @@ impl TestApp {
             server: Some(server),
             cleanup,
         }
+    }
+
+    /// Stops this server at once (its webhook worker too, mid-delivery or not),
+    /// keeping the database for another server.
+    pub fn kill(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+        self.shutdown.take();
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -451,6 +461,17 @@ impl Drop for TestApp {
             });
             let _ = dropper.join();
         }
+    }
+}
+
+/// Webhooks in tests: local receivers over http, the worker looking often.
+pub fn test_webhooks() -> WebhookArgs {
+    WebhookArgs {
+        allow_http: true,
+        allow_private: true,
+        worker: true,
+        poll_ms: 50,
+        timeout_ms: 2_000,
     }
 }
 
