@@ -243,6 +243,7 @@ fn parcels(n: usize) -> Vec<NewParcel> {
     let prefix = unique("BN");
     (0..n)
         .map(|i| NewParcel {
+            rts_at_ms: None,
             tracking_number: format!("{prefix}n{i:04}"),
             order_id: format!("O{prefix}n{i:04}"),
             weight_g: PARCEL_WEIGHT_G,

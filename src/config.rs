@@ -4,6 +4,7 @@
 
 use crate::domain::BagLimits;
 use crate::domain::eligibility::EligibilityRule;
+use crate::domain::performance::CancellationRule;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -228,12 +229,33 @@ pub struct RuleArgs {
     /// Complete days, before the day of the check, that the average is taken over.
     #[arg(long, env = "FIRSTMILE_ELIGIBILITY_WINDOW_DAYS", default_value_t = 30)]
     pub eligibility_window_days: u32,
+    /// Store cancellation rate above which the marketplace puts a store into vacation
+    /// mode, as a fraction (0.30 is 30%).
+    #[arg(long, env = "FIRSTMILE_CANCELLATION_THRESHOLD", default_value_t = 0.30)]
+    pub cancellation_threshold: f64,
+    /// Days before the day of a check that the cancellation rate counts.
+    #[arg(long, env = "FIRSTMILE_CANCELLATION_WINDOW_DAYS", default_value_t = 7)]
+    pub cancellation_window_days: u32,
+    /// Length of the first vacation period, re-checked daily.
+    #[arg(long, env = "FIRSTMILE_VACATION_DAYS", default_value_t = 7)]
+    pub vacation_days: u32,
+    /// Days added when no re-check of the first period is at or below the threshold.
+    #[arg(long, env = "FIRSTMILE_VACATION_EXTENSION_DAYS", default_value_t = 7)]
+    pub vacation_extension_days: u32,
+    /// Rate of the next check's window from which the operator's view lists a store
+    /// as at risk of vacation mode.
+    #[arg(long, env = "FIRSTMILE_VACATION_RISK_RATE", default_value_t = 0.25)]
+    pub vacation_risk_rate: f64,
+    /// Hours after RTS (or registration) a bagged parcel with no first scan is at risk.
+    #[arg(long, env = "FIRSTMILE_FIRST_SCAN_AT_RISK_HOURS", default_value_t = 24)]
+    pub first_scan_at_risk_hours: u32,
 }
 
 impl Default for RuleArgs {
     fn default() -> Self {
         let limits = BagLimits::default();
         let rule = EligibilityRule::default();
+        let cancellation = CancellationRule::default();
         Self {
             bag_max_parcels: limits.max_parcels,
             bag_max_weight_g: limits.max_weight_g,
@@ -244,6 +266,12 @@ impl Default for RuleArgs {
             plan_exact_budget_ms: 1_000,
             eligibility_threshold: rule.threshold,
             eligibility_window_days: rule.window_days,
+            cancellation_threshold: cancellation.threshold,
+            cancellation_window_days: cancellation.window_days,
+            vacation_days: cancellation.vacation_days,
+            vacation_extension_days: cancellation.extension_days,
+            vacation_risk_rate: 0.25,
+            first_scan_at_risk_hours: 24,
         }
     }
 }
@@ -271,6 +299,16 @@ impl RuleArgs {
         }
     }
 
+    /// The store cancellation-rate rule (rule 21).
+    pub fn cancellation(&self) -> CancellationRule {
+        CancellationRule {
+            threshold: self.cancellation_threshold,
+            window_days: self.cancellation_window_days.max(1),
+            vacation_days: self.vacation_days.max(1),
+            extension_days: self.vacation_extension_days,
+        }
+    }
+
     pub fn eligibility(&self) -> EligibilityRule {
         EligibilityRule {
             threshold: self.eligibility_threshold,
@@ -284,6 +322,7 @@ impl RuleArgs {
 pub struct Settings {
     pub limits: BagLimits,
     pub eligibility: EligibilityRule,
+    pub cancellation: CancellationRule,
     pub rules: RuleArgs,
     pub body_limit_bytes: usize,
     /// How long idempotency records are kept, in milliseconds.
@@ -299,6 +338,7 @@ impl Settings {
         Self {
             limits: rules.bag_limits(),
             eligibility: rules.eligibility(),
+            cancellation: rules.cancellation(),
             rules,
             body_limit_bytes,
             idempotency_ttl_ms: 24 * 3_600_000,

@@ -19,8 +19,10 @@ pub mod keys;
 pub mod limits;
 pub mod observe;
 pub mod ops;
+pub mod orders;
 pub mod parcels;
 pub mod partners;
+pub mod performance;
 pub mod plans;
 pub mod scans;
 pub mod sellers;
@@ -77,6 +79,8 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(sellers::router())
         .merge(parcels::router())
+        .merge(orders::router())
+        .merge(performance::router())
         .merge(plans::router())
         .merge(handovers::router())
         .merge(documents::router())

@@ -187,6 +187,9 @@ pub struct DiscrepancyReport {
     pub missing: Vec<DiscrepancyItem>,
     /// Found in a bag at intake, not registered in it.
     pub unregistered: Vec<DiscrepancyItem>,
+    /// Found in a bag at intake, but the order was cancelled or found invalid after
+    /// the pickup: hold, do not forward.
+    pub order_cancelled: Vec<DiscrepancyItem>,
 }
 
 /// Missing and unregistered parcels found at a day's intakes (the sorting center
@@ -216,5 +219,6 @@ pub async fn list_discrepancies(
         date: date.to_string(),
         missing: items(report.missing),
         unregistered: items(report.unregistered),
+        order_cancelled: items(report.order_cancelled),
     }))
 }

@@ -25,12 +25,16 @@ pub mod coverage;
 pub mod documents;
 mod error;
 pub mod events;
+pub mod first_scan;
 pub mod handover_changes;
 pub mod handovers;
 pub mod keys;
+pub mod orders;
 pub mod parcels;
 pub mod partners;
+pub mod performance;
 pub mod plans;
+pub mod plots;
 pub mod scans;
 pub mod sellers;
 pub mod tracking;
@@ -118,4 +122,12 @@ pub fn page_limit(limit: Option<usize>) -> ServiceResult<usize> {
             "limit is from 1 to 500",
         )),
     }
+}
+
+/// Serialises a date as `YYYY-MM-DD` (chrono's serde support is not compiled in).
+pub(crate) fn date_text<S: serde::Serializer>(
+    date: &chrono::NaiveDate,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(date)
 }

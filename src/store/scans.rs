@@ -123,6 +123,10 @@ pub struct ScanResult {
     /// At intake: parcels found in the bag that were not registered in it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unregistered: Vec<String>,
+    /// At intake: parcels found whose order was cancelled or found invalid after the
+    /// pickup (rule 20): to hold, not forward.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub order_cancelled: Vec<String>,
     /// At intake: how many parcels got their first scan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_scans_set: Option<u64>,

@@ -96,6 +96,7 @@ async fn register(
 ) -> Vec<String> {
     let parcels: Vec<NewParcel> = (1..=n)
         .map(|i| NewParcel {
+            rts_at_ms: None,
             tracking_number: format!("{prefix}{i:04}"),
             order_id: format!("ORD-{prefix}-{i}"),
             weight_g,
