@@ -17,11 +17,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use firstmile::domain::{BagLimits, Principal, Role, new_id};
+use firstmile::domain::{BagLimits, KeyMode, Principal, Role, mint_token, new_id};
 use firstmile::service::coverage::seed_reference_data;
 use firstmile::store::{
     Address, NewBag, NewHandover, NewParcel, ParcelOutcome, ScanEvent, ScanKind, SellerRecord,
-    Store, new_token,
+    Store,
 };
 use sqlx::Connection;
 use tokio::runtime::Runtime;
@@ -111,7 +111,7 @@ impl BenchDb {
                 COURIER_ID,
                 "Bench courier",
                 &["440300".to_owned()],
-                &new_token(Role::Courier),
+                &mint_token(KeyMode::Live),
                 now_ms(),
             )
             .await
@@ -151,7 +151,7 @@ impl BenchDb {
             created_at_ms: now_ms(),
         };
         self.store
-            .insert_seller(&seller, &new_token(Role::Seller))
+            .insert_seller(&seller, &mint_token(KeyMode::Live))
             .await
             .expect("insert the seller");
         seller
@@ -243,6 +243,7 @@ fn parcels(n: usize) -> Vec<NewParcel> {
     let prefix = unique("BN");
     (0..n)
         .map(|i| NewParcel {
+            rts_at_ms: None,
             tracking_number: format!("{prefix}n{i:04}"),
             order_id: format!("O{prefix}n{i:04}"),
             weight_g: PARCEL_WEIGHT_G,

@@ -3,7 +3,7 @@
 
 use crate::app::{AppState, Settings, serve, shutdown_signal};
 use crate::config::{PlanArgs, ServeArgs};
-use crate::domain::Clock;
+use crate::domain::{Clock, KeyMode, mint_token};
 use crate::planner::{csv_input, plan};
 use crate::service::coverage::seed_reference_data;
 use crate::store::Store;
@@ -16,6 +16,15 @@ pub async fn run_server(args: ServeArgs) -> Result<(), Box<dyn std::error::Error
     let state = prepare_state(&args, Clock::System).await?;
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     tracing::info!(listen = %listener.local_addr()?, backend = ?state.store.backend(), "firstmile is serving");
+    if let Some(addr) = args.ops.metrics_listen {
+        let metrics = tokio::net::TcpListener::bind(addr).await?;
+        tracing::info!(listen = %metrics.local_addr()?, "metrics are served without a token");
+        tokio::spawn(crate::app::serve_metrics(
+            metrics,
+            state.clone(),
+            shutdown_signal(),
+        ));
+    }
     serve(listener, state.clone(), shutdown_signal()).await?;
     state.store.close().await;
     Ok(())
@@ -28,20 +37,39 @@ pub async fn prepare_state(
 ) -> Result<AppState, Box<dyn std::error::Error>> {
     let store = Store::connect(&args.database_url, args.db_max_connections).await?;
     seed_reference_data(&store, clock.now_ms()).await?;
-    if let Some(token) = store
-        .ensure_operator_key(args.operator_token.as_deref(), clock.now_ms())
-        .await?
-    {
-        // Printed once, on the first start of an empty database; only its hash is kept.
+    // The environment's operator token replaces the one of the previous start, and
+    // removing the variable revokes it (docs/api.md, "Keys").
+    let configured = args
+        .operator_token
+        .as_deref()
+        .filter(|t| !t.trim().is_empty());
+    let reconciled = store
+        .reconcile_operator_key(configured, || mint_token(KeyMode::Live), clock.now_ms())
+        .await?;
+    if reconciled.revoked > 0 {
+        tracing::info!(
+            revoked = reconciled.revoked,
+            "earlier FIRSTMILE_OPERATOR_TOKEN keys revoked"
+        );
+    }
+    if reconciled.configured_was_revoked {
+        tracing::warn!("FIRSTMILE_OPERATOR_TOKEN names a revoked key: it stays revoked");
+    }
+    if let Some(token) = reconciled.generated {
+        // Printed once, when the operator has no live key; only its hash is kept.
         println!("firstmile: operator token (shown once, keep it): {token}");
     }
     Ok(AppState {
         store,
-        settings: Arc::new(Settings {
-            web: args.web.clone(),
-            webhooks: args.webhooks.clone(),
-            ..Settings::from_rules(args.rules.clone(), args.body_limit_bytes)
-        }),
+        settings: Arc::new(
+            Settings {
+                ops: args.ops.clone(),
+                web: args.web.clone(),
+                webhooks: args.webhooks.clone(),
+                ..Settings::from_rules(args.rules.clone(), args.body_limit_bytes)
+            }
+            .with_idempotency(args.idempotency_ttl_hours, args.idempotency_sweep_seconds),
+        ),
         clock,
     })
 }

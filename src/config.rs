@@ -4,6 +4,7 @@
 
 use crate::domain::BagLimits;
 use crate::domain::eligibility::EligibilityRule;
+use crate::domain::performance::CancellationRule;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -24,6 +25,8 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once at start: the size of the serve variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Run the HTTP server (the default).
     Serve(ServeArgs),
@@ -56,10 +59,22 @@ pub struct ServeArgs {
     /// Log format: `text` or `json`.
     #[arg(long, env = "FIRSTMILE_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
+    /// Hours an idempotency record (a saved response) is kept.
+    #[arg(long, env = "FIRSTMILE_IDEMPOTENCY_TTL_HOURS", default_value_t = 24)]
+    pub idempotency_ttl_hours: u64,
+    /// Seconds between two sweeps of expired idempotency records.
+    #[arg(
+        long,
+        env = "FIRSTMILE_IDEMPOTENCY_SWEEP_SECONDS",
+        default_value_t = 300
+    )]
+    pub idempotency_sweep_seconds: u64,
     #[command(flatten)]
     pub rules: RuleArgs,
     #[command(flatten)]
     pub web: WebArgs,
+    #[command(flatten)]
+    pub ops: OpsArgs,
     #[command(flatten)]
     pub webhooks: WebhookArgs,
 }
@@ -152,6 +167,60 @@ impl WebhookArgs {
     }
 }
 
+/// Operability: metrics, rate limits, timeout and load shedding. Every limit has a
+/// default generous enough for ordinary clients and the benchmarks; 0 turns one off.
+#[derive(Clone, Debug, Args)]
+pub struct OpsArgs {
+    /// Also serve `/metrics` without a token on this address (e.g. `0.0.0.0:9090`).
+    #[arg(long, env = "FIRSTMILE_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Requests per second one bearer token may make, sustained (0: no limit).
+    #[arg(long, env = "FIRSTMILE_RATE_PER_KEY", default_value_t = 200)]
+    pub rate_per_key: u32,
+    /// Burst one bearer token may make above its sustained rate.
+    #[arg(long, env = "FIRSTMILE_RATE_PER_KEY_BURST", default_value_t = 2_000)]
+    pub rate_per_key_burst: u32,
+    /// Requests per second one client IP may make, sustained (0: no limit).
+    #[arg(long, env = "FIRSTMILE_RATE_PER_IP", default_value_t = 500)]
+    pub rate_per_ip: u32,
+    /// Burst one client IP may make above its sustained rate.
+    #[arg(long, env = "FIRSTMILE_RATE_PER_IP_BURST", default_value_t = 5_000)]
+    pub rate_per_ip_burst: u32,
+    /// Failed authentications (401) one client IP may have per minute, sustained (0: no limit).
+    #[arg(long, env = "FIRSTMILE_AUTH_FAILURES_PER_MINUTE", default_value_t = 30)]
+    pub auth_failures_per_minute: u32,
+    /// Failed authentications one client IP may have in a burst.
+    #[arg(long, env = "FIRSTMILE_AUTH_FAILURES_BURST", default_value_t = 60)]
+    pub auth_failures_burst: u32,
+    /// Take the client IP from `X-Forwarded-For` / `Forwarded` (only behind a trusted
+    /// load balancer that sets them).
+    #[arg(long, env = "FIRSTMILE_TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+    /// Longest a request may run, in milliseconds, before a 503 `request_timeout` (0: none).
+    #[arg(long, env = "FIRSTMILE_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
+    /// Requests one server handles at once; more are refused with 503 `overloaded` (0: no limit).
+    #[arg(long, env = "FIRSTMILE_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
+    pub max_concurrent_requests: usize,
+}
+
+impl Default for OpsArgs {
+    fn default() -> Self {
+        Self {
+            metrics_listen: None,
+            rate_per_key: 200,
+            rate_per_key_burst: 2_000,
+            rate_per_ip: 500,
+            rate_per_ip_burst: 5_000,
+            auth_failures_per_minute: 30,
+            auth_failures_burst: 60,
+            trust_forwarded_for: false,
+            request_timeout_ms: 30_000,
+            max_concurrent_requests: 512,
+        }
+    }
+}
+
 /// Flags of the `plan` command.
 #[derive(Clone, Debug, Args)]
 pub struct PlanArgs {
@@ -192,12 +261,33 @@ pub struct RuleArgs {
     /// Complete days, before the day of the check, that the average is taken over.
     #[arg(long, env = "FIRSTMILE_ELIGIBILITY_WINDOW_DAYS", default_value_t = 30)]
     pub eligibility_window_days: u32,
+    /// Store cancellation rate above which the marketplace puts a store into vacation
+    /// mode, as a fraction (0.30 is 30%).
+    #[arg(long, env = "FIRSTMILE_CANCELLATION_THRESHOLD", default_value_t = 0.30)]
+    pub cancellation_threshold: f64,
+    /// Days before the day of a check that the cancellation rate counts.
+    #[arg(long, env = "FIRSTMILE_CANCELLATION_WINDOW_DAYS", default_value_t = 7)]
+    pub cancellation_window_days: u32,
+    /// Length of the first vacation period, re-checked daily.
+    #[arg(long, env = "FIRSTMILE_VACATION_DAYS", default_value_t = 7)]
+    pub vacation_days: u32,
+    /// Days added when no re-check of the first period is at or below the threshold.
+    #[arg(long, env = "FIRSTMILE_VACATION_EXTENSION_DAYS", default_value_t = 7)]
+    pub vacation_extension_days: u32,
+    /// Rate of the next check's window from which the operator's view lists a store
+    /// as at risk of vacation mode.
+    #[arg(long, env = "FIRSTMILE_VACATION_RISK_RATE", default_value_t = 0.25)]
+    pub vacation_risk_rate: f64,
+    /// Hours after RTS (or registration) a bagged parcel with no first scan is at risk.
+    #[arg(long, env = "FIRSTMILE_FIRST_SCAN_AT_RISK_HOURS", default_value_t = 24)]
+    pub first_scan_at_risk_hours: u32,
 }
 
 impl Default for RuleArgs {
     fn default() -> Self {
         let limits = BagLimits::default();
         let rule = EligibilityRule::default();
+        let cancellation = CancellationRule::default();
         Self {
             bag_max_parcels: limits.max_parcels,
             bag_max_weight_g: limits.max_weight_g,
@@ -208,6 +298,12 @@ impl Default for RuleArgs {
             plan_exact_budget_ms: 1_000,
             eligibility_threshold: rule.threshold,
             eligibility_window_days: rule.window_days,
+            cancellation_threshold: cancellation.threshold,
+            cancellation_window_days: cancellation.window_days,
+            vacation_days: cancellation.vacation_days,
+            vacation_extension_days: cancellation.extension_days,
+            vacation_risk_rate: 0.25,
+            first_scan_at_risk_hours: 24,
         }
     }
 }
@@ -235,6 +331,16 @@ impl RuleArgs {
         }
     }
 
+    /// The store cancellation-rate rule (rule 21).
+    pub fn cancellation(&self) -> CancellationRule {
+        CancellationRule {
+            threshold: self.cancellation_threshold,
+            window_days: self.cancellation_window_days.max(1),
+            vacation_days: self.vacation_days.max(1),
+            extension_days: self.vacation_extension_days,
+        }
+    }
+
     pub fn eligibility(&self) -> EligibilityRule {
         EligibilityRule {
             threshold: self.eligibility_threshold,
@@ -248,9 +354,15 @@ impl RuleArgs {
 pub struct Settings {
     pub limits: BagLimits,
     pub eligibility: EligibilityRule,
+    pub cancellation: CancellationRule,
     pub rules: RuleArgs,
     pub body_limit_bytes: usize,
     pub web: WebArgs,
+    /// How long idempotency records are kept, in milliseconds.
+    pub idempotency_ttl_ms: i64,
+    /// How often expired idempotency records are swept.
+    pub idempotency_sweep_every: std::time::Duration,
+    pub ops: OpsArgs,
     pub webhooks: WebhookArgs,
 }
 
@@ -259,11 +371,24 @@ impl Settings {
         Self {
             limits: rules.bag_limits(),
             eligibility: rules.eligibility(),
+            cancellation: rules.cancellation(),
             rules,
             body_limit_bytes,
             web: WebArgs::default(),
+            idempotency_ttl_ms: 24 * 3_600_000,
+            idempotency_sweep_every: std::time::Duration::from_secs(300),
+            ops: OpsArgs::default(),
             webhooks: WebhookArgs::default(),
         }
+    }
+
+    /// With idempotency records kept `ttl_hours` and swept every `sweep_seconds`
+    /// (at least one second).
+    pub fn with_idempotency(mut self, ttl_hours: u64, sweep_seconds: u64) -> Self {
+        self.idempotency_ttl_ms =
+            i64::try_from(ttl_hours.saturating_mul(3_600_000)).unwrap_or(i64::MAX);
+        self.idempotency_sweep_every = std::time::Duration::from_secs(sweep_seconds.max(1));
+        self
     }
 }
 

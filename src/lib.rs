@@ -25,6 +25,7 @@ pub mod cli;
 pub mod config;
 pub mod documents;
 pub mod domain;
+pub mod metrics;
 pub mod planner;
 pub mod regions;
 pub mod service;

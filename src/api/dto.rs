@@ -147,3 +147,23 @@ pub fn handover_response(v: HandoverView) -> HandoverResponse {
         history: v.history.into_iter().map(history_entry).collect(),
     }
 }
+
+/// `?limit=&cursor=`: which page of a list (docs/api.md, "Paging and filters").
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<usize>,
+    /// From a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+impl From<PageQuery> for crate::service::PageRequest {
+    fn from(q: PageQuery) -> Self {
+        Self {
+            limit: q.limit,
+            cursor: q.cursor,
+        }
+    }
+}

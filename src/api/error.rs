@@ -16,6 +16,10 @@ use std::borrow::Cow;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// The `code` of a problem response, left in its extensions for the request log.
+#[derive(Clone, Debug)]
+pub struct ProblemCode(pub String);
+
 /// A field-level problem.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
@@ -117,7 +121,9 @@ impl ApiError {
     fn problem(&self) -> Problem {
         Problem {
             type_: format!("/problems/{}", self.code),
-            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            title: super::codes::title(&self.code)
+                .unwrap_or_else(|| self.status.canonical_reason().unwrap_or("Error"))
+                .to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
             code: self.code.to_string(),
@@ -219,6 +225,8 @@ pub async fn problem_layer(request: Request, next: Next) -> Response {
             StatusCode::NOT_FOUND => "route_not_found",
             StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
             StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+            StatusCode::SERVICE_UNAVAILABLE => "service_unavailable",
             _ => "request_failed",
         };
         serde_json::to_value(
@@ -229,10 +237,16 @@ pub async fn problem_layer(request: Request, next: Next) -> Response {
     if status.is_server_error() {
         tracing::error!(status = status.as_u16(), "request failed");
     }
+    let code = problem
+        .get("code")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("request_failed")
+        .to_owned();
     if let (Some(obj), Some(id)) = (problem.as_object_mut(), request_id) {
         obj.insert("request_id".into(), serde_json::Value::String(id));
     }
     let mut response = Response::from_parts(parts, Body::from(problem.to_string()));
+    response.extensions_mut().insert(ProblemCode(code));
     response.headers_mut().remove(header::CONTENT_LENGTH);
     response
         .headers_mut()

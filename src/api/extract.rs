@@ -138,7 +138,9 @@ fn flatten(errors: &ValidationErrors, prefix: String, out: &mut Vec<FieldError>)
     }
 }
 
-/// Query parameters, parsed with our error envelope.
+/// Query parameters, parsed with our error envelope. A parameter the route does not
+/// take is refused (400 `unknown_query_parameter`, naming every one), as a misspelt
+/// filter silently ignored would answer a different question than the one asked.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiQuery<T>(pub T);
 
@@ -156,15 +158,47 @@ where
 }
 
 fn serde_urlencoded_from_str<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
-    axum::extract::Query::<T>::try_from_uri(&format!("/?{query}").parse().map_err(|_| {
-        ApiError::new(
+    let mut unknown: Vec<String> = Vec::new();
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    let parsed: Result<T, _> = serde_ignored::deserialize(de, |path| {
+        let name = path.to_string();
+        if !unknown.contains(&name) {
+            unknown.push(name);
+        }
+    });
+    if !unknown.is_empty() {
+        let mut api = ApiError::new(
             StatusCode::BAD_REQUEST,
+            "unknown_query_parameter",
+            format!("this route takes no query parameter {}", unknown.join(", ")),
+        );
+        api.errors = unknown
+            .into_iter()
+            .map(|field| FieldError {
+                message: format!("{field} is not a parameter of this route"),
+                field,
+                code: "unknown".into(),
+            })
+            .collect();
+        return Err(api);
+    }
+    parsed.map_err(|e| {
+        ApiError::unprocessable(
             "invalid_query",
-            "the query string is malformed",
+            format!("Failed to deserialize query string: {e}"),
         )
-    })?)
-    .map(|q| q.0)
-    .map_err(|e| ApiError::unprocessable("invalid_query", e.body_text()))
+    })
+}
+
+/// Where [`Auth`] leaves the caller it found, for the request log (the observing
+/// middleware puts an empty one in every request).
+#[derive(Clone, Debug, Default)]
+pub struct CallerSlot(pub std::sync::Arc<std::sync::OnceLock<Principal>>);
+
+fn note_caller(parts: &Parts, principal: &Principal) {
+    if let Some(slot) = parts.extensions.get::<CallerSlot>() {
+        let _ = slot.0.set(principal.clone());
+    }
 }
 
 /// The authenticated caller.
@@ -179,14 +213,14 @@ impl FromRequestParts<AppState> for Auth {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         if let Some(p) = parts.extensions.get::<Principal>() {
+            note_caller(parts, p);
             return Ok(Self(p.clone()));
         }
         let token = bearer_token(parts).ok_or_else(ApiError::unauthorized)?;
-        let principal = state
-            .store
-            .get_principal_by_token(token)
+        let principal = crate::service::keys::authenticate(state.ctx(), token)
             .await?
             .ok_or_else(ApiError::unauthorized)?;
+        note_caller(parts, &principal);
         parts.extensions.insert(principal.clone());
         Ok(Self(principal))
     }

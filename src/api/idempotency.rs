@@ -40,7 +40,7 @@ async fn run(
     next: Next,
 ) -> Result<Response, Response> {
     let key = key
-        .filter(|k| !k.is_empty() && k.len() <= 255)
+        .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()))
         .ok_or_else(|| {
             ApiError::invalid_field(
                 HEADER,
@@ -53,9 +53,7 @@ async fn run(
     let Some(token) = bearer_token(&parts).map(str::to_owned) else {
         return Err(ApiError::unauthorized().into_response());
     };
-    let principal = state
-        .store
-        .get_principal_by_token(&token)
+    let principal = crate::service::keys::authenticate(state.ctx(), &token)
         .await
         .map_err(|e| ApiError::from(e).into_response())?
         .ok_or_else(|| ApiError::unauthorized().into_response())?;

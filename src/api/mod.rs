@@ -2,6 +2,8 @@
 //! routes are collected with `utoipa-axum`, so the OpenAPI 3.1 document served at
 //! `/openapi.json` is generated from the same code that serves the requests.
 
+pub mod codes;
+pub mod contract;
 pub mod coverage;
 pub mod coverage_edits;
 pub mod documents;
@@ -13,8 +15,14 @@ pub mod extract;
 pub mod handovers;
 pub mod health;
 pub mod idempotency;
+pub mod keys;
+pub mod limits;
+pub mod observe;
+pub mod ops;
+pub mod orders;
 pub mod parcels;
 pub mod partners;
+pub mod performance;
 pub mod plans;
 pub mod scans;
 pub mod sellers;
@@ -70,6 +78,8 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(sellers::router())
         .merge(parcels::router())
+        .merge(orders::router())
+        .merge(performance::router())
         .merge(plans::router())
         .merge(handovers::router())
         .merge(documents::router())
@@ -80,12 +90,17 @@ pub fn router(state: AppState) -> Router {
         .merge(coverage::router())
         .merge(coverage_edits::router())
         .merge(partners::router())
+        .merge(keys::router())
         .merge(transit::router())
+        .merge(ops::router())
         .split_for_parts();
     // Serialised once; every request gets the same bytes.
-    let document = axum::body::Bytes::from(openapi.to_pretty_json().unwrap_or_default());
+    let mut value = serde_json::to_value(&openapi).unwrap_or_default();
+    contract::finish(&mut value);
+    let document = axum::body::Bytes::from(serde_json::to_vec_pretty(&value).unwrap_or_default());
     router
         .merge(crate::web::router(&state))
+        .merge(ops::pages())
         .route(
             "/openapi.json",
             get(move || async move {

@@ -39,6 +39,10 @@ pub struct ParcelInput {
     pub height_cm: f64,
     #[validate(length(min = 1, max = 16))]
     pub sorting_center: String,
+    /// Ready to ship (RTS), RFC 3339: where the first-scan lead time starts
+    /// (default: the registration).
+    #[serde(default)]
+    pub rts_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
@@ -77,10 +81,20 @@ pub async fn register_parcels(
     Path(seller_id): Path<String>,
     ApiJson(body): ApiJson<RegisterParcelsRequest>,
 ) -> Result<Json<RegisterParcelsResponse>, ApiError> {
-    let input: Vec<NewParcel> = body
-        .parcels
-        .into_iter()
-        .map(|p| NewParcel {
+    let mut input: Vec<NewParcel> = Vec::with_capacity(body.parcels.len());
+    for (i, p) in body.parcels.into_iter().enumerate() {
+        let rts_at_ms = match &p.rts_at {
+            None => None,
+            Some(raw) => Some(crate::domain::time::parse_rfc3339(raw).ok_or_else(|| {
+                crate::service::ServiceError::field(
+                    format!("parcels[{i}].rts_at"),
+                    "invalid_time",
+                    "use RFC 3339",
+                )
+            })?),
+        };
+        input.push(NewParcel {
+            rts_at_ms,
             tracking_number: p.tracking_number,
             order_id: p.order_id,
             weight_g: p.weight_g,
@@ -88,8 +102,8 @@ pub async fn register_parcels(
             width_cm: p.width_cm,
             height_cm: p.height_cm,
             sorting_center: p.sorting_center,
-        })
-        .collect();
+        });
+    }
     let outcomes = parcels::register_parcels(state.ctx(), &auth.0, &seller_id, input).await?;
     let registered = outcomes
         .iter()

@@ -7,6 +7,7 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
 use crate::app::AppState;
 use crate::domain::HandoverStatus;
+use crate::service::PageRequest;
 use crate::service::partners::{self, Account};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -21,7 +22,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_isv))
         .routes(routes!(create_courier))
-        .routes(routes!(create_sorting_center_key))
         .routes(routes!(list_courier_pickups))
         .routes(routes!(list_discrepancies))
 }
@@ -86,37 +86,16 @@ pub async fn create_courier(
     Ok((StatusCode::CREATED, Json(account_response(account))))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SortingCenterKeyResponse {
-    pub sorting_center: String,
-    /// Shown once.
-    pub api_key: String,
-}
-
-/// Issue an API key for a sorting center (operator).
-#[utoipa::path(post, path = "/v1/sorting-centers/{code}/keys", tag = "operator",
-    responses((status = 201, body = SortingCenterKeyResponse), (status = 403, body = super::error::Problem),
-              (status = 404, body = super::error::Problem)))]
-pub async fn create_sorting_center_key(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(code): Path<String>,
-) -> Result<(StatusCode, Json<SortingCenterKeyResponse>), ApiError> {
-    let token = partners::issue_sorting_center_key(state.ctx(), &auth.0, &code).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(SortingCenterKeyResponse {
-            sorting_center: code,
-            api_key: token,
-        }),
-    ))
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PickupsQuery {
     /// `YYYY-MM-DD` (default: today in China).
     pub date: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<usize>,
+    /// From a previous page's `next_cursor`.
+    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -141,7 +120,7 @@ pub struct PickupList {
     pub date: String,
     pub items: Vec<PickupStop>,
     pub next_cursor: Option<String>,
-    /// Great-circle length of the route, metres.
+    /// Great-circle length of the whole day's route (every page), metres.
     pub route_length_m: f64,
 }
 
@@ -153,7 +132,11 @@ pub async fn list_courier_pickups(
     auth: Auth,
     ApiQuery(q): ApiQuery<PickupsQuery>,
 ) -> Result<Json<PickupList>, ApiError> {
-    let route = partners::courier_pickups(state.ctx(), &auth.0, q.date.as_deref()).await?;
+    let page = PageRequest {
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    let route = partners::courier_pickups(state.ctx(), &auth.0, q.date.as_deref(), &page).await?;
     let items = route
         .stops
         .into_iter()
@@ -162,7 +145,7 @@ pub async fn list_courier_pickups(
             let h = stop.view.handover;
             let bags: Vec<BagResponse> = stop.view.bags.into_iter().map(bag_response).collect();
             PickupStop {
-                sequence: k + 1,
+                sequence: route.first_sequence + k,
                 declared_weight_g: bags.iter().map(|b| b.weight_g).sum(),
                 pickup_address: address_view(&h.address),
                 handover_id: h.handover_id,
@@ -177,7 +160,7 @@ pub async fn list_courier_pickups(
     Ok(Json(PickupList {
         date: route.date.to_string(),
         items,
-        next_cursor: None,
+        next_cursor: route.next_cursor,
         route_length_m: route.length_m.round(),
     }))
 }
@@ -204,6 +187,9 @@ pub struct DiscrepancyReport {
     pub missing: Vec<DiscrepancyItem>,
     /// Found in a bag at intake, not registered in it.
     pub unregistered: Vec<DiscrepancyItem>,
+    /// Found in a bag at intake, but the order was cancelled or found invalid after
+    /// the pickup: hold, do not forward.
+    pub order_cancelled: Vec<DiscrepancyItem>,
 }
 
 /// Missing and unregistered parcels found at a day's intakes (the sorting center
@@ -233,5 +219,6 @@ pub async fn list_discrepancies(
         date: date.to_string(),
         missing: items(report.missing),
         unregistered: items(report.unregistered),
+        order_cancelled: items(report.order_cancelled),
     }))
 }

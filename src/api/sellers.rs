@@ -2,9 +2,9 @@
 //! grant ISVs, report daily order volumes, and ask whether they are eligible for door
 //! pickup. The rules are the use cases' (`service::sellers`).
 
-use super::dto::{AddressView, address_view};
+use super::dto::{AddressView, PageQuery, address_view};
 use super::error::ApiError;
-use super::extract::{ApiJson, Auth, Caller, roles};
+use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
 use crate::app::AppState;
 use crate::domain::time::format_ms;
 use crate::service::address::AddressInput;
@@ -191,21 +191,24 @@ pub async fn create_grant(
     Ok((StatusCode::CREATED, Json(grant_response(&seller_id, grant))))
 }
 
-/// The ISVs the seller has authorised.
-#[utoipa::path(get, path = "/v1/sellers/{seller_id}/grants", tag = "sellers",
-    responses((status = 200, body = GrantList), (status = 404, body = super::error::Problem)))]
+/// The ISVs the seller has authorised, oldest first.
+#[utoipa::path(get, path = "/v1/sellers/{seller_id}/grants", tag = "sellers", params(PageQuery),
+    responses((status = 200, body = GrantList), (status = 404, body = super::error::Problem),
+              (status = 422, body = super::error::Problem)))]
 pub async fn list_grants(
     State(state): State<AppState>,
     auth: Auth,
     Path(seller_id): Path<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<GrantList>, ApiError> {
-    let grants = sellers::list_grants(state.ctx(), &auth.0, &seller_id).await?;
+    let page = sellers::list_grants(state.ctx(), &auth.0, &seller_id, &q.into()).await?;
     Ok(Json(GrantList {
-        items: grants
+        items: page
+            .items
             .into_iter()
             .map(|g| grant_response(&seller_id, g))
             .collect(),
-        next_cursor: None,
+        next_cursor: page.next_cursor,
     }))
 }
 

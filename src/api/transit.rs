@@ -2,7 +2,7 @@
 //! ones included, and the claims a seller opens for an overdue bag or for parcels
 //! missing at intake, which only the operator decides (`service::claims`).
 
-use super::dto::{BagResponse, bag_response};
+use super::dto::{BagResponse, PageQuery, bag_response};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
 use crate::app::AppState;
@@ -132,22 +132,20 @@ pub async fn create_claim(
     Ok((StatusCode::CREATED, Json(claim_response(claim))))
 }
 
-/// The seller's claims and their states.
-#[utoipa::path(get, path = "/v1/sellers/{seller_id}/claims", tag = "transit",
-    responses((status = 200, body = ClaimList), (status = 404, body = super::error::Problem)))]
+/// The seller's claims and their states, newest first.
+#[utoipa::path(get, path = "/v1/sellers/{seller_id}/claims", tag = "transit", params(PageQuery),
+    responses((status = 200, body = ClaimList), (status = 404, body = super::error::Problem),
+              (status = 422, body = super::error::Problem)))]
 pub async fn list_claims(
     State(state): State<AppState>,
     auth: Auth,
     Path(seller_id): Path<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> Result<Json<ClaimList>, ApiError> {
-    let items = claims::list_claims(state.ctx(), &auth.0, &seller_id)
-        .await?
-        .into_iter()
-        .map(claim_response)
-        .collect();
+    let page = claims::list_claims(state.ctx(), &auth.0, &seller_id, &q.into()).await?;
     Ok(Json(ClaimList {
-        items,
-        next_cursor: None,
+        items: page.items.into_iter().map(claim_response).collect(),
+        next_cursor: page.next_cursor,
     }))
 }
 

@@ -15,6 +15,7 @@ pub mod fonts;
 pub mod handover_list;
 pub mod label_pdf;
 pub mod label_zpl;
+pub mod plots;
 pub mod sample;
 pub mod zpl;
 

@@ -4,8 +4,11 @@
 
 pub mod eligibility;
 pub mod events;
+pub mod first_scan;
 pub mod ids;
+pub mod keys;
 pub mod limits;
+pub mod performance;
 pub mod roles;
 pub mod route;
 pub mod route_search;
@@ -15,10 +18,12 @@ pub mod time;
 
 pub use events::EventType;
 pub use ids::{TrackingNumber, new_id};
+pub use keys::{KeyMode, hash_token, mint_token};
 pub use limits::{Bag, BagLimitError, BagLimits, DeclaredBag};
 pub use roles::{Principal, Role};
 pub use status::{
-    BagSelector, BagStatus, ClaimStatus, FirstScanBasis, HandoverStatus, IntakeStatus,
-    ParcelStatus, PickupFailureReason, ScanType, TrackingEventType, TrackingStatus, UnknownName,
+    BagSelector, BagStatus, CancelReason, ClaimStatus, FirstScanBasis, HandoverStatus,
+    IntakeStatus, OrderStatus, ParcelStatus, PickupFailureReason, ScanType, TrackingEventType,
+    TrackingStatus, UnknownName,
 };
 pub use time::Clock;

@@ -166,6 +166,49 @@ names! {
         Received => "received",
         Missing => "missing",
         Cancelled => "cancelled",
+        OrderCancelled => "order_cancelled",
+    }
+}
+
+names! {
+    /// An order's verification state as the order feed reports it (rule 20). Updates
+    /// move it forward only, in this order of precedence: `pending` < `valid` <
+    /// `invalid` < `cancelled`.
+    OrderStatus, "order status" {
+        Pending => "pending",
+        Valid => "valid",
+        Invalid => "invalid",
+        Cancelled => "cancelled",
+    }
+}
+
+impl OrderStatus {
+    /// The precedence of rule 20: an update replaces the stored status only if it ranks
+    /// higher, so updates arriving in any order end in the same state.
+    pub fn rank(self) -> u8 {
+        match self {
+            Self::Pending => 0,
+            Self::Valid => 1,
+            Self::Invalid => 2,
+            Self::Cancelled => 3,
+        }
+    }
+
+    /// Whether the order's parcels must not travel (rule 20).
+    pub fn is_void(self) -> bool {
+        matches!(self, Self::Invalid | Self::Cancelled)
+    }
+}
+
+names! {
+    /// Why an order was cancelled; `buyer` and `late_intake` count in the store's
+    /// cancellation rate (rule 21).
+    CancelReason, "cancel reason" {
+        Buyer => "buyer",
+        LateIntake => "late_intake",
+        Seller => "seller",
+        Invalid => "invalid",
+        Other => "other",
     }
 }
 

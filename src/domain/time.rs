@@ -84,6 +84,13 @@ pub fn parse_date(raw: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()
 }
 
+/// The instant a China day starts (00:00 UTC+8), in epoch milliseconds.
+pub fn china_day_start_ms(day: NaiveDate) -> i64 {
+    day.and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp_millis() - 8 * 3_600_000)
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,8 +3,8 @@
 //! at intake, which only the operator decides.
 
 use super::sellers::seller_scope;
-use super::{Ctx, ServiceError, ServiceResult, page_limit, require};
-use crate::domain::{BagSelector, Principal, Role};
+use super::{Ctx, Page, PageRequest, ServiceResult, filter_value, page_limit, require};
+use crate::domain::{BagSelector, BagStatus, Principal, Role};
 use crate::store::{BagPage, ClaimRecord};
 
 /// Which page of a seller's bags.
@@ -23,18 +23,9 @@ pub async fn list_bags(
     filter: &BagFilter,
 ) -> ServiceResult<BagPage> {
     seller_scope(ctx, caller, seller_id).await?;
-    let selector = filter
-        .status
-        .as_deref()
-        .map(BagSelector::try_from)
-        .transpose()
-        .map_err(|_| {
-            ServiceError::field(
-                "status",
-                "invalid",
-                "one of open, picked_up, received, cancelled, overdue",
-            )
-        })?;
+    let mut allowed: Vec<&str> = BagStatus::ALL.iter().map(|s| s.as_str()).collect();
+    allowed.push("overdue");
+    let selector: Option<BagSelector> = filter_value("status", filter.status.as_deref(), &allowed)?;
     let limit = page_limit(filter.limit)?;
     Ok(ctx
         .store
@@ -77,14 +68,20 @@ pub async fn open_claim(
         .await?)
 }
 
-/// `list_claims`: the seller's claims, newest first.
+/// `list_claims`: a page of the seller's claims, newest first.
 pub async fn list_claims(
     ctx: Ctx<'_>,
     caller: &Principal,
     seller_id: &str,
-) -> ServiceResult<Vec<ClaimRecord>> {
+    page: &PageRequest,
+) -> ServiceResult<Page<ClaimRecord>> {
     seller_scope(ctx, caller, seller_id).await?;
-    Ok(ctx.store.list_claims(seller_id).await?)
+    let limit = page_limit(page.limit)?;
+    let (items, next_cursor) = ctx
+        .store
+        .list_claims(seller_id, limit, page.cursor.as_deref())
+        .await?;
+    Ok(Page { items, next_cursor })
 }
 
 /// `decide_claim` (operator): accepts or rejects an open claim, once.

@@ -23,6 +23,7 @@ pub async fn cancel_handover(
         .cancel_handover(seller_id, handover_id, caller, ctx.clock.now_ms())
         .await?;
     tracing::info!(handover.id = %handover_id, seller.id = %seller_id, "handover cancelled");
+    crate::metrics::handover_cancelled();
     Ok(view)
 }
 

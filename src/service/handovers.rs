@@ -11,9 +11,9 @@
 use super::coverage::seller_coverage;
 use super::plans::plan_for_seller;
 use super::sellers::{eligibility_on, seller_scope};
-use super::{Ctx, ServiceError, ServiceResult, page_limit};
-use crate::domain::Principal;
+use super::{Ctx, ServiceError, ServiceResult, filter_value, page_limit};
 use crate::domain::time::parse_date;
+use crate::domain::{HandoverStatus, Principal};
 use crate::regions::Regions;
 use crate::store::{HandoverPage, HandoverView, NewBag, NewHandover, SellerRecord};
 use chrono::{Days, NaiveDate};
@@ -91,6 +91,7 @@ pub async fn book_handover(
         actor.role = caller.role.as_str(),
         "handover booked"
     );
+    crate::metrics::handover_booked();
     Ok(view)
 }
 
@@ -221,6 +222,9 @@ pub async fn list_handovers(
     filter: &HandoverFilter,
 ) -> ServiceResult<HandoverPage> {
     seller_scope(ctx, caller, seller_id).await?;
+    let allowed: Vec<&str> = HandoverStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let status: Option<HandoverStatus> =
+        filter_value("status", filter.status.as_deref(), &allowed)?;
     let limit = page_limit(filter.limit)?;
     let pickup_date = match filter.pickup_date.as_deref().filter(|d| !d.is_empty()) {
         None => None,
@@ -236,7 +240,7 @@ pub async fn list_handovers(
         .store
         .list_handovers(
             seller_id,
-            filter.status.as_deref().filter(|s| !s.is_empty()),
+            status.map(HandoverStatus::as_str),
             pickup_date.as_deref(),
             limit,
             filter.cursor.as_deref(),

@@ -25,11 +25,16 @@ pub mod coverage;
 pub mod documents;
 mod error;
 pub mod events;
+pub mod first_scan;
 pub mod handover_changes;
 pub mod handovers;
+pub mod keys;
+pub mod orders;
 pub mod parcels;
 pub mod partners;
+pub mod performance;
 pub mod plans;
+pub mod plots;
 pub mod scans;
 pub mod sellers;
 pub mod tracking;
@@ -74,7 +79,40 @@ pub fn require<'p>(
     }
 }
 
-/// A list page size: 50 by default, 1 to 500 (docs/api.md, "Paging").
+/// A list filter's value in its vocabulary. An unknown value is refused (422, code
+/// `invalid` on `field`) with the allowed values, never taken as "matches nothing"
+/// (docs/api.md, "Paging and filters").
+pub fn filter_value<T>(field: &str, raw: Option<&str>, allowed: &[&str]) -> ServiceResult<Option<T>>
+where
+    T: for<'a> TryFrom<&'a str>,
+{
+    raw.map(|r| {
+        T::try_from(r).map_err(|_| {
+            ServiceError::field(
+                field,
+                "invalid",
+                format!("{r:?} is not one of: {}", allowed.join(", ")),
+            )
+        })
+    })
+    .transpose()
+}
+
+/// One page of a list and the cursor of the next (None on the last page).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// Which page of a list: its size (see [`page_limit`]) and where it starts.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PageRequest {
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+}
+
+/// A list page size: 50 by default, 1 to 500 (docs/api.md, "Paging and filters").
 pub fn page_limit(limit: Option<usize>) -> ServiceResult<usize> {
     match limit {
         None => Ok(50),
@@ -85,4 +123,12 @@ pub fn page_limit(limit: Option<usize>) -> ServiceResult<usize> {
             "limit is from 1 to 500",
         )),
     }
+}
+
+/// Serialises a date as `YYYY-MM-DD` (chrono's serde support is not compiled in).
+pub(crate) fn date_text<S: serde::Serializer>(
+    date: &chrono::NaiveDate,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(date)
 }

@@ -1,13 +1,13 @@
 //! The people and programs around a seller, as the operator sets them up (ISV apps,
-//! courier accounts, sorting-center keys), the courier's day (its pickups in its
+//! courier accounts), the courier's day (its pickups in its
 //! cities, as a short route), and a sorting center's intake discrepancies
 //! (docs/rules.md, rules 12, 14 and 15).
 
-use super::{Ctx, ServiceError, ServiceResult, require};
+use super::{Ctx, PageRequest, ServiceError, ServiceResult, page_limit, require};
 use crate::domain::route::{distance_m, order_stops};
-use crate::domain::{Principal, Role, new_id};
+use crate::domain::{KeyMode, Principal, Role, mint_token, new_id};
 use crate::regions::Regions;
-use crate::store::{Discrepancies, HandoverView, new_token};
+use crate::store::{Discrepancies, HandoverView};
 use chrono::NaiveDate;
 
 /// A new account and its one-time API key.
@@ -24,7 +24,7 @@ pub struct Account {
 pub async fn create_isv(ctx: Ctx<'_>, caller: &Principal, name: &str) -> ServiceResult<Account> {
     require(caller, &[Role::Operator], "create ISV apps")?;
     let id = new_id("IS");
-    let token = new_token(Role::Isv);
+    let token = mint_token(KeyMode::Live);
     ctx.store
         .insert_isv(&id, name.trim(), &token, ctx.clock.now_ms())
         .await?;
@@ -60,7 +60,7 @@ pub async fn create_courier(
         }
     }
     let id = new_id("CR");
-    let token = new_token(Role::Courier);
+    let token = mint_token(KeyMode::Live);
     ctx.store
         .insert_courier(&id, name.trim(), &codes, &token, ctx.clock.now_ms())
         .await?;
@@ -72,20 +72,6 @@ pub async fn create_courier(
     })
 }
 
-/// `issue_sorting_center_key` (operator): a new API key for a sorting center.
-pub async fn issue_sorting_center_key(
-    ctx: Ctx<'_>,
-    caller: &Principal,
-    code: &str,
-) -> ServiceResult<String> {
-    require(caller, &[Role::Operator], "issue sorting-center keys")?;
-    let token = new_token(Role::SortingCenter);
-    ctx.store
-        .insert_sorting_center_key(code, &token, ctx.clock.now_ms())
-        .await?;
-    Ok(token)
-}
-
 /// One stop of a courier's route.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stop {
@@ -94,22 +80,44 @@ pub struct Stop {
     pub leg_m: f64,
 }
 
-/// A courier's day: the stops in route order and the route's length in metres.
+/// A page of a courier's day: its stops in route order (the first one's position on
+/// the route is `first_sequence`), the whole route's length in metres, and the cursor
+/// of the next page.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Route {
     pub date: NaiveDate,
     pub stops: Vec<Stop>,
+    pub first_sequence: usize,
     pub length_m: f64,
+    pub next_cursor: Option<String>,
 }
 
-/// `courier_pickups`: the courier's pickups on a date (default today), in route order.
+/// `courier_pickups`: a page of the courier's pickups on a date (default today), in
+/// route order. The route is planned over the whole day; a page is a stretch of it,
+/// and its cursor names the date and the position reached.
 pub async fn courier_pickups(
     ctx: Ctx<'_>,
     caller: &Principal,
     date: Option<&str>,
+    page: &PageRequest,
 ) -> ServiceResult<Route> {
     let courier = require(caller, &[Role::Courier], "list courier pickups")?;
     let date = super::coverage::date_or_today(ctx, date, "date")?;
+    let limit = page_limit(page.limit)?;
+    let skip = match page.cursor.as_deref() {
+        None => 0,
+        Some(c) => match crate::store::decode_cursor(c)? {
+            (done, day) if day == date.to_string() && done >= 0 => {
+                usize::try_from(done).unwrap_or(usize::MAX)
+            }
+            _ => {
+                return Err(ServiceError::rule(
+                    "invalid_cursor",
+                    "the cursor is not one this service issued for this date",
+                ));
+            }
+        },
+    };
     let cities = ctx.store.list_courier_cities(&courier.id).await?;
     let handovers = ctx.store.list_pickups(&date.to_string(), &cities).await?;
     let points: Vec<(f64, f64)> = handovers
@@ -130,10 +138,21 @@ pub async fn courier_pickups(
         previous = Some(points[i]);
         stops.push(Stop { view, leg_m });
     }
+    let total = stops.len();
+    let stops: Vec<Stop> = stops.into_iter().skip(skip).take(limit).collect();
+    let reached = skip.saturating_add(stops.len());
+    let next_cursor = (reached < total).then(|| {
+        crate::store::encode_cursor(
+            i64::try_from(reached).unwrap_or(i64::MAX),
+            &date.to_string(),
+        )
+    });
     Ok(Route {
         date,
         stops,
+        first_sequence: skip + 1,
         length_m,
+        next_cursor,
     })
 }
 

@@ -55,6 +55,16 @@ pub(crate) async fn plan_for_seller(
                 Some(_) => {}
             }
         }
+        let unready = ctx
+            .store
+            .list_parcels_of_unready_orders(seller_id, list)
+            .await?;
+        if let Some((t, status)) = unready.first() {
+            return Err(ServiceError::Conflict(
+                "order_not_valid",
+                format!("parcel {t} belongs to an order that is {status}, not valid"),
+            ));
+        }
     }
     let parcels: Vec<PlanParcel> = records
         .into_iter()

@@ -1,7 +1,8 @@
 //! `apply_scans`: couriers report pickups and pickup failures, sorting centers report
 //! intakes (docs/rules.md, rules 1, 7, 14 and 15). A batch is one transaction in the
-//! store; each event gets its own result, and a repeated event id is acknowledged
-//! again with its first result.
+//! store; each event gets its own result, a repeated event id with the same payload is
+//! acknowledged again with its first result, and one with another payload is refused
+//! (`event_id_reused`).
 
 use super::{Ctx, ServiceError, ServiceResult, require};
 use crate::domain::{Principal, Role};
@@ -34,6 +35,14 @@ pub async fn apply_scans(
         .apply_scans(poster, events, &ctx.settings.limits, ctx.clock.now_ms())
         .await?;
     let accepted = results.iter().filter(|r| r.accepted).count();
+    for (event, result) in events.iter().zip(&results) {
+        let code = if result.duplicate {
+            "duplicate"
+        } else {
+            result.code.as_str()
+        };
+        crate::metrics::scan_event(event.kind.as_str(), code);
+    }
     tracing::info!(
         poster.role = poster.role.as_str(),
         poster.id = %poster.id,

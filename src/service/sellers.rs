@@ -5,11 +5,11 @@
 
 use super::address::{AddressInput, resolve_address};
 use super::coverage::{CoverageCheck, seller_coverage};
-use super::{Ctx, ServiceError, ServiceResult, require};
+use super::{Ctx, Page, PageRequest, ServiceError, ServiceResult, page_limit, require};
 use crate::domain::eligibility::window;
 use crate::domain::time::parse_date;
-use crate::domain::{Principal, Role, new_id};
-use crate::store::{SellerRecord, new_token};
+use crate::domain::{KeyMode, Principal, Role, mint_token, new_id};
+use crate::store::SellerRecord;
 use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -51,7 +51,7 @@ pub async fn create_seller(
         address,
         created_at_ms: ctx.clock.now_ms(),
     };
-    let token = new_token(Role::Seller);
+    let token = mint_token(KeyMode::Live);
     ctx.store.insert_seller(&seller, &token).await?;
     Ok((seller, token))
 }
@@ -198,11 +198,11 @@ pub async fn grant_isv(
     require_seller_itself(caller)?;
     let now = ctx.clock.now_ms();
     ctx.store.insert_grant(seller_id, isv_id, now).await?;
-    let grants = ctx.store.list_grants(seller_id).await?;
-    let (_, name, at) = grants
-        .into_iter()
-        .find(|(id, _, _)| id == isv_id)
-        .unwrap_or((isv_id.to_owned(), String::new(), now));
+    let (name, at) = ctx
+        .store
+        .get_grant(seller_id, isv_id)
+        .await?
+        .unwrap_or((String::new(), now));
     Ok(Grant {
         isv_id: isv_id.to_owned(),
         isv_name: name,
@@ -210,24 +210,30 @@ pub async fn grant_isv(
     })
 }
 
-/// `list_grants`: the ISVs a seller has authorised.
+/// `list_grants`: a page of the ISVs a seller has authorised, oldest first.
 pub async fn list_grants(
     ctx: Ctx<'_>,
     caller: &Principal,
     seller_id: &str,
-) -> ServiceResult<Vec<Grant>> {
+    page: &PageRequest,
+) -> ServiceResult<Page<Grant>> {
     seller_scope(ctx, caller, seller_id).await?;
-    Ok(ctx
+    let limit = page_limit(page.limit)?;
+    let (grants, next_cursor) = ctx
         .store
-        .list_grants(seller_id)
-        .await?
-        .into_iter()
-        .map(|(isv_id, isv_name, granted_at_ms)| Grant {
-            isv_id,
-            isv_name,
-            granted_at_ms,
-        })
-        .collect())
+        .list_grants(seller_id, limit, page.cursor.as_deref())
+        .await?;
+    Ok(Page {
+        items: grants
+            .into_iter()
+            .map(|(isv_id, isv_name, granted_at_ms)| Grant {
+                isv_id,
+                isv_name,
+                granted_at_ms,
+            })
+            .collect(),
+        next_cursor,
+    })
 }
 
 /// `revoke_grant`: the ISV loses access at once.

@@ -185,6 +185,8 @@ pub struct Discrepancies {
     pub missing: Vec<(String, String, String)>,
     /// (tracking number, bag id, handover id)
     pub unregistered: Vec<(String, String, String)>,
+    /// Found, but their order was cancelled or found invalid (rule 20): to hold.
+    pub order_cancelled: Vec<(String, String, String)>,
 }
 
 impl Store {
@@ -221,12 +223,7 @@ impl Store {
             .into_iter()
             .map(BagRecord::try_from)
             .collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|b| b.bag_id.clone())
-        } else {
-            None
-        };
+        let next_cursor = super::end_page(&mut items, limit, |b| b.bag_id.clone());
         self.fill_bag_parcels(&mut items).await?;
         Ok(BagPage { items, next_cursor })
     }
@@ -302,6 +299,19 @@ impl Store {
         .bind(to_ms)
         .fetch_all(&self.reader)
         .await?;
+        let order_cancelled = sqlx::query(
+            "SELECT i.tracking_number, b.bag_id, b.handover_id FROM intake_parcel i JOIN bag b ON b.bag_id = i.bag_id
+             JOIN parcel p ON p.tracking_number = i.tracking_number
+             JOIN seller_order o ON o.seller_id = p.seller_id AND o.order_id = p.order_id
+             WHERE i.sorting_center = $1 AND i.received_at_ms >= $2 AND i.received_at_ms < $3
+               AND o.status IN ('invalid', 'cancelled')
+             ORDER BY b.bag_id, i.tracking_number",
+        )
+        .bind(sorting_center)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(&self.reader)
+        .await?;
         let triple = |r: sqlx::any::AnyRow| -> Result<(String, String, String), sqlx::Error> {
             Ok((
                 r.try_get("tracking_number")?,
@@ -312,6 +322,10 @@ impl Store {
         Ok(Discrepancies {
             missing: missing.into_iter().map(triple).collect::<Result<_, _>>()?,
             unregistered: unregistered
+                .into_iter()
+                .map(triple)
+                .collect::<Result<_, _>>()?,
+            order_cancelled: order_cancelled
                 .into_iter()
                 .map(triple)
                 .collect::<Result<_, _>>()?,

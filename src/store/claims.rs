@@ -145,16 +145,34 @@ impl Store {
     }
 
     /// A seller's claims, newest first.
-    pub async fn list_claims(&self, seller_id: &str) -> StoreResult<Vec<ClaimRecord>> {
-        sqlx::query(
-            "SELECT * FROM claim WHERE seller_id = $1 ORDER BY created_at_ms DESC, claim_id DESC",
+    pub async fn list_claims(
+        &self,
+        seller_id: &str,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> StoreResult<(Vec<ClaimRecord>, Option<String>)> {
+        let (before_ms, before_id) = match cursor {
+            Some(c) => super::decode_cursor(c)?,
+            None => (i64::MAX, String::new()),
+        };
+        let mut claims = sqlx::query(
+            "SELECT * FROM claim WHERE seller_id = $1
+               AND (created_at_ms < $2 OR (created_at_ms = $2 AND ($3 = '' OR claim_id < $3)))
+             ORDER BY created_at_ms DESC, claim_id DESC LIMIT $4",
         )
         .bind(seller_id)
+        .bind(before_ms)
+        .bind(&before_id)
+        .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
         .fetch_all(&self.reader)
         .await?
         .into_iter()
-        .map(|r| ClaimRecord::try_from(r).map_err(Into::into))
-        .collect()
+        .map(ClaimRecord::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+        let next = super::end_page(&mut claims, limit, |c| {
+            super::encode_cursor(c.created_at_ms, &c.claim_id)
+        });
+        Ok((claims, next))
     }
 
     /// The operator's decision; a claim is decided once.

@@ -54,7 +54,7 @@ impl Store {
         limit: usize,
         cursor: Option<&str>,
     ) -> StoreResult<HandoverPage> {
-        let (before_ms, before_id) = super::decode_cursor(cursor)?;
+        let (before_ms, before_id) = super::decode_cursor_or_start(cursor)?;
         let rows = sqlx::query(
             "SELECT * FROM handover WHERE seller_id = $1 AND ($2 = '' OR status = $2)
                AND (created_at_ms < $3 OR (created_at_ms = $3 AND ($4 = '' OR handover_id < $4)))
@@ -73,14 +73,9 @@ impl Store {
             .into_iter()
             .map(HandoverRecord::try_from)
             .collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = if records.len() > limit {
-            records.truncate(limit);
-            records
-                .last()
-                .map(|h| super::encode_cursor(h.created_at_ms, &h.handover_id))
-        } else {
-            None
-        };
+        let next_cursor = super::end_page(&mut records, limit, |h| {
+            super::encode_cursor(h.created_at_ms, &h.handover_id)
+        });
         let items = self.attach_bags(records).await?;
         Ok(HandoverPage { items, next_cursor })
     }

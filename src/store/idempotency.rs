@@ -92,4 +92,14 @@ impl Store {
             .await?;
         Ok(())
     }
+
+    /// Deletes the idempotency records made before `cutoff_ms`; how many. A plain
+    /// guarded DELETE: servers sweeping at once delete each record once.
+    pub async fn delete_idempotency_before(&self, cutoff_ms: i64) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM idempotency WHERE created_at_ms < $1")
+            .bind(cutoff_ms)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected())
+    }
 }

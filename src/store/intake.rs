@@ -86,12 +86,33 @@ pub(super) async fn received(
     )
     .await?;
     missing.sort();
+    let order_cancelled = void_order_parcels(tx, &event.bag_id).await?;
     Ok(Ok(ScanResult {
+        order_cancelled,
         missing,
         unregistered,
         first_scans_set: Some(backdated + unregistered_known),
         ..accepted(event, ScanType::Received)
     }))
+}
+
+/// Parcels found in the bag whose order is void (rule 20), sorted.
+async fn void_order_parcels(
+    tx: &mut Transaction<'_, Any>,
+    bag_id: &str,
+) -> StoreResult<Vec<String>> {
+    Ok(sqlx::query(
+        "SELECT i.tracking_number FROM intake_parcel i
+         JOIN parcel p ON p.tracking_number = i.tracking_number
+         JOIN seller_order o ON o.seller_id = p.seller_id AND o.order_id = p.order_id
+         WHERE i.bag_id = $1 AND o.status IN ('invalid', 'cancelled') ORDER BY i.tracking_number",
+    )
+    .bind(bag_id)
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .map(|r| r.try_get("tracking_number"))
+    .collect::<Result<_, _>>()?)
 }
 
 /// Step 1: only the bag's destination receives it, and only once.

@@ -24,8 +24,10 @@ mod handovers;
 mod idempotency;
 mod intake;
 mod keys;
+mod orders;
 mod parcels;
 mod partners;
+mod performance;
 mod pickups;
 mod scans;
 mod sellers;
@@ -40,7 +42,9 @@ pub use events::{EventRecord, NewEvent};
 pub use handover_records::*;
 pub use idempotency::*;
 pub use keys::*;
+pub use orders::*;
 pub use parcels::*;
+pub use performance::*;
 pub use scans::*;
 pub use sellers::*;
 pub use tracking::*;
@@ -145,6 +149,19 @@ impl Store {
         self.backend
     }
 
+    /// Each pool's connections now: name, open, idle and maximum (one pool on
+    /// PostgreSQL, named `writer`).
+    pub fn pool_usage(&self) -> Vec<(&'static str, u32, usize, u32)> {
+        let usage = |p: &AnyPool| (p.size(), p.num_idle(), p.options().get_max_connections());
+        let (open, idle, max) = usage(&self.writer);
+        let mut out = vec![("writer", open, idle, max)];
+        if self.backend == Backend::Sqlite {
+            let (open, idle, max) = usage(&self.reader);
+            out.push(("reader", open, idle, max));
+        }
+        out
+    }
+
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
@@ -216,6 +233,39 @@ pub(crate) fn backend_of(conn: &sqlx::AnyConnection) -> Backend {
     }
 }
 
+/// Ends a page read with `LIMIT limit + 1`: drops the extra row and returns the
+/// cursor of the next page (made from the page's last row), or None on the last page.
+pub(crate) fn end_page<T>(
+    rows: &mut Vec<T>,
+    limit: usize,
+    cursor_of: impl Fn(&T) -> String,
+) -> Option<String> {
+    if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(cursor_of)
+    } else {
+        None
+    }
+}
+
+/// A list cursor after (or before) the row of time `ms` and id `id`.
+pub fn encode_cursor(ms: i64, id: &str) -> String {
+    format!("{ms}.{id}")
+}
+
+/// Reads a cursor [`encode_cursor`] made: `invalid_cursor` for any other.
+pub fn decode_cursor(cursor: &str) -> StoreResult<(i64, String)> {
+    cursor
+        .split_once('.')
+        .and_then(|(ms, id)| Some((ms.parse().ok()?, id.to_owned())))
+        .ok_or_else(|| {
+            StoreError::Invalid(
+                "invalid_cursor",
+                "the cursor is not one this service issued".into(),
+            )
+        })
+}
+
 pub(crate) fn flag(value: bool) -> i64 {
     i64::from(value)
 }
@@ -244,27 +294,10 @@ pub(crate) fn get_flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> 
     Ok(row.try_get::<i64, _>(column)? != 0)
 }
 
-/// A keyset cursor over rows ordered newest first by (`created_at_ms`, id): the last
-/// row shown, as `created_at_ms.id`. Opaque to clients.
-pub(crate) fn encode_cursor(created_at_ms: i64, id: &str) -> String {
-    format!("{created_at_ms}.{id}")
-}
-
 /// The (time, id) a cursor stands after; no cursor starts at the newest row. A cursor
 /// this service did not issue is `invalid_cursor`.
-pub(crate) fn decode_cursor(cursor: Option<&str>) -> StoreResult<(i64, String)> {
-    let Some(cursor) = cursor else {
-        return Ok((i64::MAX, String::new()));
-    };
-    cursor
-        .split_once('.')
-        .and_then(|(ms, id)| Some((ms.parse().ok()?, id.to_owned())))
-        .ok_or_else(|| {
-            StoreError::Invalid(
-                "invalid_cursor",
-                "the cursor is not one this service issued".into(),
-            )
-        })
+pub(crate) fn decode_cursor_or_start(cursor: Option<&str>) -> StoreResult<(i64, String)> {
+    cursor.map_or_else(|| Ok((i64::MAX, String::new())), decode_cursor)
 }
 
 #[cfg(test)]

@@ -21,6 +21,8 @@ pub struct NewParcel {
     pub width_cm: f64,
     pub height_cm: f64,
     pub sorting_center: String,
+    /// Ready to ship, if the seller gave it (rule 22).
+    pub rts_at_ms: Option<i64>,
 }
 
 /// The outcome of one item of a bulk registration.
@@ -75,7 +77,7 @@ impl TryFrom<AnyRow> for ParcelRecord {
     }
 }
 
-const PARCEL_COLUMNS: usize = 10;
+const PARCEL_COLUMNS: usize = 11;
 
 /// Which of a seller's parcels a list shows; every filter is optional.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -124,7 +126,7 @@ impl Store {
         for chunk in to_insert.chunks(super::rows_per_statement(self.backend, PARCEL_COLUMNS)) {
             let sql = format!(
                 "INSERT INTO parcel (tracking_number, seller_id, order_id, weight_g, length_cm, width_cm,
-                                     height_cm, sorting_center, status, created_at_ms)
+                                     height_cm, sorting_center, status, created_at_ms, rts_at_ms)
                  VALUES {} ON CONFLICT (tracking_number) DO NOTHING RETURNING tracking_number",
                 values_rows(chunk.len(), PARCEL_COLUMNS)
             );
@@ -141,7 +143,8 @@ impl Store {
                     .bind(p.height_cm)
                     .bind(&p.sorting_center)
                     .bind(ParcelStatus::Registered.as_str())
-                    .bind(now_ms);
+                    .bind(now_ms)
+                    .bind(p.rts_at_ms);
             }
             for row in query.fetch_all(&mut *tx).await? {
                 inserted.insert(row.try_get::<String, _>("tracking_number")?);
@@ -180,7 +183,7 @@ impl Store {
         limit: usize,
         cursor: Option<&str>,
     ) -> StoreResult<ParcelPage> {
-        let (before_ms, before_tn) = super::decode_cursor(cursor)?;
+        let (before_ms, before_tn) = super::decode_cursor_or_start(cursor)?;
         // Empty strings stand for "no filter": one query text for every combination.
         let rows = sqlx::query(
             "SELECT * FROM parcel WHERE seller_id = $1 AND ($2 = '' OR status = $2)
@@ -221,7 +224,11 @@ impl Store {
         let rows = match tracking_numbers {
             None => {
                 sqlx::query(
+                    // Rule 20: a parcel whose order is known and not valid is not planned;
+                    // one with no order row is (the seller does not use the order feed).
                     "SELECT * FROM parcel WHERE seller_id = $1 AND status = 'registered' AND bag_id IS NULL
+                       AND NOT EXISTS (SELECT 1 FROM seller_order o WHERE o.seller_id = parcel.seller_id
+                                       AND o.order_id = parcel.order_id AND o.status <> 'valid')
                      ORDER BY created_at_ms, tracking_number",
                 )
                 .bind(seller_id)
@@ -247,6 +254,35 @@ impl Store {
         rows.into_iter()
             .map(|r| ParcelRecord::try_from(r).map_err(Into::into))
             .collect()
+    }
+
+    /// Which of the given parcels of a seller belong to an order that is known and not
+    /// valid, with the order's status (rule 20).
+    pub async fn list_parcels_of_unready_orders(
+        &self,
+        seller_id: &str,
+        tracking_numbers: &[String],
+    ) -> StoreResult<Vec<(String, crate::domain::OrderStatus)>> {
+        let mut out = Vec::new();
+        for chunk in tracking_numbers.chunks(super::rows_per_statement(self.backend, 1)) {
+            let sql = format!(
+                "SELECT p.tracking_number, o.status FROM parcel p
+                 JOIN seller_order o ON o.seller_id = p.seller_id AND o.order_id = p.order_id
+                 WHERE p.seller_id = $1 AND o.status <> 'valid' AND p.tracking_number IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(seller_id);
+            for t in chunk {
+                query = query.bind(t);
+            }
+            for row in query.fetch_all(&self.reader).await? {
+                out.push((
+                    row.try_get("tracking_number")?,
+                    super::get_name(&row, "status")?,
+                ));
+            }
+        }
+        Ok(out)
     }
 
     /// Cancels a parcel whose order was cancelled: it leaves its bag if the bag is not

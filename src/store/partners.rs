@@ -2,7 +2,8 @@
 //! courier accounts and the cities they serve, sorting-center keys.
 
 use super::{HandoverRecord, HandoverView};
-use super::{Store, StoreError, StoreResult, hash_token, placeholders};
+use super::{Store, StoreError, StoreResult, placeholders};
+use crate::domain::{Principal, Role};
 use sqlx::Row;
 
 impl Store {
@@ -21,12 +22,11 @@ impl Store {
             .bind(now_ms)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO api_key (key_hash, role, principal_id, created_at_ms) VALUES ($1, 'isv', $2, $3)")
-            .bind(hash_token(token))
-            .bind(isv_id)
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?;
+        let principal = Principal {
+            role: Role::Isv,
+            id: isv_id.to_owned(),
+        };
+        super::keys::insert_first_key(&mut tx, &principal, token, now_ms).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -71,16 +71,31 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// The ISVs a seller has granted.
-    pub async fn list_grants(&self, seller_id: &str) -> StoreResult<Vec<(String, String, i64)>> {
+    /// A page of the ISVs a seller has granted (ISV id, name, granted at), oldest
+    /// first, and the cursor of the next page.
+    pub async fn list_grants(
+        &self,
+        seller_id: &str,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> StoreResult<(Vec<(String, String, i64)>, Option<String>)> {
+        let (after_ms, after_id) = match cursor {
+            Some(c) => super::decode_cursor(c)?,
+            None => (i64::MIN, String::new()),
+        };
         let rows = sqlx::query(
             "SELECT g.isv_id, i.name, g.created_at_ms FROM isv_grant g JOIN isv i ON i.isv_id = g.isv_id
-             WHERE g.seller_id = $1 ORDER BY g.created_at_ms, g.isv_id",
+             WHERE g.seller_id = $1 AND (g.created_at_ms > $2 OR (g.created_at_ms = $2 AND g.isv_id > $3))
+             ORDER BY g.created_at_ms, g.isv_id LIMIT $4",
         )
         .bind(seller_id)
+        .bind(after_ms)
+        .bind(&after_id)
+        .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
         .fetch_all(&self.reader)
         .await?;
-        rows.into_iter()
+        let mut grants = rows
+            .into_iter()
             .map(|r| {
                 Ok((
                     r.try_get("isv_id")?,
@@ -88,8 +103,30 @@ impl Store {
                     r.try_get("created_at_ms")?,
                 ))
             })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+            .collect::<Result<Vec<(String, String, i64)>, sqlx::Error>>()?;
+        let next = super::end_page(&mut grants, limit, |(id, _, at)| {
+            super::encode_cursor(*at, id)
+        });
+        Ok((grants, next))
+    }
+
+    /// One grant (ISV name, granted at), if the seller gave it.
+    pub async fn get_grant(
+        &self,
+        seller_id: &str,
+        isv_id: &str,
+    ) -> StoreResult<Option<(String, i64)>> {
+        let row = sqlx::query(
+            "SELECT i.name, g.created_at_ms FROM isv_grant g JOIN isv i ON i.isv_id = g.isv_id
+             WHERE g.seller_id = $1 AND g.isv_id = $2",
+        )
+        .bind(seller_id)
+        .bind(isv_id)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|r| Ok((r.try_get("name")?, r.try_get("created_at_ms")?)))
+            .transpose()
+            .map_err(|e: sqlx::Error| e.into())
     }
 
     /// Creates a courier account serving `cities`, and its key.
@@ -119,12 +156,11 @@ impl Store {
             }
             query.execute(&mut *tx).await?;
         }
-        sqlx::query("INSERT INTO api_key (key_hash, role, principal_id, created_at_ms) VALUES ($1, 'courier', $2, $3)")
-            .bind(hash_token(token))
-            .bind(courier_id)
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?;
+        let principal = Principal {
+            role: Role::Courier,
+            id: courier_id.to_owned(),
+        };
+        super::keys::insert_first_key(&mut tx, &principal, token, now_ms).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -141,35 +177,6 @@ impl Store {
             .map(|r| r.try_get("city_code"))
             .collect::<Result<_, _>>()
             .map_err(Into::into)
-    }
-
-    /// Issues a key for a sorting center.
-    pub async fn insert_sorting_center_key(
-        &self,
-        code: &str,
-        token: &str,
-        now_ms: i64,
-    ) -> StoreResult<()> {
-        let exists: i64 = sqlx::query("SELECT COUNT(*) AS n FROM sorting_center WHERE code = $1")
-            .bind(code)
-            .fetch_one(&self.reader)
-            .await?
-            .try_get("n")?;
-        if exists == 0 {
-            return Err(StoreError::NotFound(
-                "sorting_center_not_found",
-                format!("no sorting center {code}"),
-            ));
-        }
-        sqlx::query(
-            "INSERT INTO api_key (key_hash, role, principal_id, created_at_ms) VALUES ($1, 'sorting_center', $2, $3)",
-        )
-        .bind(hash_token(token))
-        .bind(code)
-        .bind(now_ms)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
     }
 }
 

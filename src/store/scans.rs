@@ -56,6 +56,54 @@ pub struct ScanEvent {
     pub kind: ScanKind,
 }
 
+impl ScanEvent {
+    /// A hash of what the event reports (its type, bag, time and the type's fields;
+    /// the order of `parcels_found` does not count), stored with the event: a repeat
+    /// of the event id with another hash is refused (`event_id_reused`).
+    pub fn payload_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut text = format!(
+            "{}\n{}\n{}\n",
+            self.kind.as_str(),
+            self.bag_id,
+            self.occurred_at_ms
+        );
+        match &self.kind {
+            ScanKind::PickedUp {
+                measured_weight_g,
+                measured_sides_cm,
+            } => {
+                text.push_str(&measured_weight_g.to_string());
+                if let Some(sides) = measured_sides_cm {
+                    for side in sides {
+                        text.push_str(&format!("\n{:x}", side.to_bits()));
+                    }
+                }
+            }
+            ScanKind::PickupFailed { reason } => text.push_str(reason),
+            ScanKind::Received { parcels_found } => {
+                let mut found: Vec<&str> = parcels_found.iter().map(String::as_str).collect();
+                found.sort_unstable();
+                text.push_str(&found.join("\n"));
+            }
+        }
+        hex::encode(Sha256::digest(text.as_bytes()))
+    }
+}
+
+/// The result of an event whose id was used before for another payload.
+fn reused(event_id: &str) -> ScanResult {
+    ScanResult {
+        event_id: event_id.to_owned(),
+        code: "event_id_reused".into(),
+        message: Some(
+            "this event id was posted before with another payload; use a new id for a new event"
+                .into(),
+        ),
+        ..ScanResult::default()
+    }
+}
+
 /// The result of one event, stored with it and replayed for a repeat.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ScanResult {
@@ -75,6 +123,10 @@ pub struct ScanResult {
     /// At intake: parcels found in the bag that were not registered in it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unregistered: Vec<String>,
+    /// At intake: parcels found whose order was cancelled or found invalid after the
+    /// pickup (rule 20): to hold, not forward.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub order_cancelled: Vec<String>,
     /// At intake: how many parcels got their first scan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_scans_set: Option<u64>,
@@ -145,17 +197,27 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let stored = stored_results(&mut tx, &poster_key, events).await?;
         let mut results: Vec<ScanResult> = Vec::with_capacity(events.len());
+        let hashes: Vec<String> = events.iter().map(ScanEvent::payload_hash).collect();
         let mut first_of: HashMap<&str, usize> = HashMap::new();
         let mut fresh: Vec<usize> = Vec::new();
-        for event in events {
-            if let Some(json) = stored.get(&event.event_id) {
-                results.push(replayed(json, &event.event_id));
+        for (k, event) in events.iter().enumerate() {
+            if let Some((json, hash)) = stored.get(&event.event_id) {
+                // Events stored before payloads were hashed are not compared.
+                results.push(if hash.as_ref().is_some_and(|h| *h != hashes[k]) {
+                    reused(&event.event_id)
+                } else {
+                    replayed(json, &event.event_id)
+                });
                 continue;
             }
             if let Some(&i) = first_of.get(event.event_id.as_str()) {
-                let mut again = results[i].clone();
-                again.duplicate = true;
-                results.push(again);
+                results.push(if hashes[i] == hashes[k] {
+                    let mut again = results[i].clone();
+                    again.duplicate = true;
+                    again
+                } else {
+                    reused(&event.event_id)
+                });
                 continue;
             }
             let result = match self.backend {
@@ -195,12 +257,12 @@ impl Store {
             fresh.push(results.len());
             results.push(result);
         }
-        let columns = 9;
+        let columns = 10;
         let mut inserted = 0;
         for chunk in fresh.chunks(super::rows_per_statement(self.backend, columns)) {
             let sql = format!(
                 "INSERT INTO scan_event (principal_id, event_id, event_type, bag_id, occurred_at_ms, recorded_at_ms,
-                                         accepted, result_code, result_json)
+                                         accepted, result_code, result_json, payload_hash)
                  VALUES {} ON CONFLICT (principal_id, event_id) DO NOTHING",
                 values_rows(chunk.len(), columns)
             );
@@ -216,7 +278,8 @@ impl Store {
                     .bind(now_ms)
                     .bind(i64::from(result.accepted))
                     .bind(&result.code)
-                    .bind(serde_json::to_string(result).unwrap_or_default());
+                    .bind(serde_json::to_string(result).unwrap_or_default())
+                    .bind(&hashes[i]);
             }
             inserted += query.execute(&mut *tx).await?.rows_affected();
         }
@@ -229,17 +292,17 @@ impl Store {
     }
 }
 
-/// The stored results of the batch's events that were posted before.
+/// The stored results (and payload hashes) of the batch's events posted before.
 async fn stored_results(
     tx: &mut Transaction<'_, Any>,
     poster_key: &str,
     events: &[ScanEvent],
-) -> StoreResult<HashMap<String, String>> {
+) -> StoreResult<HashMap<String, (String, Option<String>)>> {
     let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
     let mut stored = HashMap::new();
     for chunk in ids.chunks(super::rows_per_statement(super::backend_of(tx), 1)) {
         let sql = format!(
-            "SELECT event_id, result_json FROM scan_event WHERE principal_id = $1 AND event_id IN ({})",
+            "SELECT event_id, result_json, payload_hash FROM scan_event WHERE principal_id = $1 AND event_id IN ({})",
             placeholders(2, chunk.len())
         );
         let mut query = sqlx::query(&sql).bind(poster_key);
@@ -247,7 +310,10 @@ async fn stored_results(
             query = query.bind(*id);
         }
         for row in query.fetch_all(&mut **tx).await? {
-            stored.insert(row.try_get("event_id")?, row.try_get("result_json")?);
+            stored.insert(
+                row.try_get("event_id")?,
+                (row.try_get("result_json")?, row.try_get("payload_hash")?),
+            );
         }
     }
     Ok(stored)

@@ -65,12 +65,11 @@ impl Store {
         .bind(seller.created_at_ms)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("INSERT INTO api_key (key_hash, role, principal_id, created_at_ms) VALUES ($1, 'seller', $2, $3)")
-            .bind(super::hash_token(token))
-            .bind(&seller.seller_id)
-            .bind(seller.created_at_ms)
-            .execute(&mut *tx)
-            .await?;
+        let principal = Principal {
+            role: Role::Seller,
+            id: seller.seller_id.clone(),
+        };
+        super::keys::insert_first_key(&mut tx, &principal, token, seller.created_at_ms).await?;
         tx.commit().await?;
         Ok(())
     }

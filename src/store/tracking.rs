@@ -35,8 +35,13 @@ impl Store {
         let row = sqlx::query(
             "SELECT p.status, p.created_at_ms, p.cancelled_at_ms, p.intake_status, p.first_scan_at_ms,
                     p.first_scan_basis, p.first_scan_recorded_at_ms, p.bag_id,
-                    b.picked_up_at_ms, b.pickup_recorded_at_ms, b.received_at_ms, b.received_recorded_at_ms
-             FROM parcel p LEFT JOIN bag b ON b.bag_id = p.bag_id WHERE p.tracking_number = $1",
+                    b.picked_up_at_ms, b.pickup_recorded_at_ms, b.received_at_ms, b.received_recorded_at_ms,
+                    CASE WHEN o.status IN ('invalid', 'cancelled') THEN COALESCE(o.cancelled_at_ms, o.updated_at_ms) END
+                      AS order_void_at_ms,
+                    CASE WHEN o.status IN ('invalid', 'cancelled') THEN o.updated_at_ms END AS order_void_recorded_at_ms
+             FROM parcel p LEFT JOIN bag b ON b.bag_id = p.bag_id
+             LEFT JOIN seller_order o ON o.seller_id = p.seller_id AND o.order_id = p.order_id
+             WHERE p.tracking_number = $1",
         )
         .bind(tracking_number)
         .fetch_optional(&self.reader)
@@ -109,6 +114,19 @@ impl Store {
             });
         }
         let status: ParcelStatus = super::get_name(&row, "status")?;
+        let void_at: Option<i64> = row.try_get("order_void_at_ms")?;
+        let void_recorded: Option<i64> = row.try_get("order_void_recorded_at_ms")?;
+        if let (ParcelStatus::Registered, Some(at), Some(recorded)) =
+            (status, void_at, void_recorded)
+        {
+            // Rule 20: the order was voided after the pickup; the parcel travels on
+            // and the sorting center holds it.
+            events.push(TrackingEvent {
+                event_type: Event::OrderCancelled,
+                at_ms: at,
+                recorded_at_ms: recorded,
+            });
+        }
         if status == ParcelStatus::Cancelled {
             let at: Option<i64> = row.try_get("cancelled_at_ms")?;
             let at = at.unwrap_or(created);

@@ -2,7 +2,8 @@
 //! with an idle and an absolute expiry, revoked at sign-out. Reading a live session
 //! slides its idle expiry in the same statement, so there is no read-then-write race.
 
-use super::{Store, StoreResult, hash_token};
+use super::{Store, StoreResult};
+use crate::domain::keys::hash_token;
 use crate::domain::{Principal, Role};
 use sqlx::Row;
 

@@ -161,6 +161,7 @@ fn read_csv(bytes: &[u8]) -> (Vec<(usize, NewParcel)>, Vec<RefusedRow>) {
                     width_cm: r.width_cm,
                     height_cm: r.height_cm,
                     sorting_center: r.sorting_center,
+                    rts_at_ms: None,
                 },
             )),
             Err(_) => bad.push((n, first, "invalid_row".to_owned())),

@@ -160,6 +160,11 @@ async fn attempt(
     } else {
         next_attempt_at(now, made, rand::thread_rng().r#gen::<f64>())
     };
+    crate::metrics::webhook_delivery(match (outcome.ok, retry_at) {
+        (true, _) => "delivered",
+        (false, Some(_)) => "failed",
+        (false, None) => "gave_up",
+    });
     store
         .finish_attempt(d, owner, &outcome, retry_at, WEBHOOK_DISABLE_AFTER_MS, now)
         .await

@@ -78,7 +78,7 @@ async fn the_server_prints_an_operator_token_once_and_stops_on_sigterm() {
     let printed = terminate(first);
     let token = printed
         .split_whitespace()
-        .find(|w| w.starts_with("fm_operator_"))
+        .find(|w| w.starts_with("fm_live_"))
         .expect("an operator token printed on first start")
         .to_owned();
     let port = free_port();
@@ -100,7 +100,7 @@ async fn the_server_prints_an_operator_token_once_and_stops_on_sigterm() {
     );
     let printed = terminate(second);
     assert!(
-        !printed.contains("fm_operator_"),
+        !printed.contains("fm_live_"),
         "the token is printed only once: {printed}"
     );
     for suffix in ["", "-wal", "-shm"] {

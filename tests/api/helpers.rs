@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Days, Utc};
 use firstmile::app::{AppState, serve};
-use firstmile::config::{RuleArgs, ServeArgs, WebhookArgs};
+use firstmile::config::{OpsArgs, RuleArgs, ServeArgs, WebhookArgs};
 use firstmile::domain::Clock;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -92,6 +92,11 @@ impl TestApp {
     /// Starts a server, or returns None when PostgreSQL is not configured (and not
     /// required).
     pub async fn spawn(backend: Backend, rules: RuleArgs) -> Option<TestApp> {
+        Self::spawn_with(backend, rules, OpsArgs::default()).await
+    }
+
+    /// Starts a server with these limits and metrics settings.
+    pub async fn spawn_with(backend: Backend, rules: RuleArgs, ops: OpsArgs) -> Option<TestApp> {
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("{}.db", unique("firstmile_test")));
@@ -123,31 +128,60 @@ impl TestApp {
             }
         };
         let start: DateTime<Utc> = START.parse().expect("start time");
-        Some(Self::start(url, Clock::fixed(start), rules, cleanup).await)
+        Some(Self::start(url, Clock::fixed(start), rules, ops, cleanup).await)
     }
 
     /// A second server on this one's database, sharing its clock: two stateless
     /// servers behind a load balancer.
     pub async fn another_server(&self) -> TestApp {
-        Self::start(
+        self.another_server_with_operator_token(Some(OPERATOR))
+            .await
+    }
+
+    /// A second server on this one's database, started with `FIRSTMILE_OPERATOR_TOKEN`
+    /// set to `token` (or unset).
+    pub async fn another_server_with_operator_token(&self, token: Option<&str>) -> TestApp {
+        Self::start_with(
             self.database_url.clone(),
             self.clock.clone(),
             RuleArgs::default(),
+            OpsArgs::default(),
             Cleanup::Shared,
+            token,
         )
         .await
     }
 
-    async fn start(url: String, clock: Clock, rules: RuleArgs, cleanup: Cleanup) -> TestApp {
+    async fn start(
+        url: String,
+        clock: Clock,
+        rules: RuleArgs,
+        ops: OpsArgs,
+        cleanup: Cleanup,
+    ) -> TestApp {
+        Self::start_with(url, clock, rules, ops, cleanup, Some(OPERATOR)).await
+    }
+
+    async fn start_with(
+        url: String,
+        clock: Clock,
+        rules: RuleArgs,
+        ops: OpsArgs,
+        cleanup: Cleanup,
+        operator_token: Option<&str>,
+    ) -> TestApp {
         let args = ServeArgs {
             listen: "127.0.0.1:0".parse().expect("address"),
             database_url: url.clone(),
-            operator_token: Some(OPERATOR.into()),
+            operator_token: operator_token.map(str::to_owned),
             db_max_connections: 8,
             body_limit_bytes: 2 * 1024 * 1024,
             log_format: "text".into(),
+            idempotency_ttl_hours: 24,
+            idempotency_sweep_seconds: 1,
             rules,
             web: Default::default(),
+            ops,
             webhooks: test_webhooks(),
         };
         let state = firstmile::cli::prepare_state(&args, clock.clone())

@@ -9,8 +9,9 @@ use firstmile::domain::{FirstScanBasis, HandoverStatus, Principal, Role, Trackin
 use firstmile::service::address::AddressInput;
 use firstmile::service::handover_changes::cancel_handover;
 use firstmile::service::handovers::{Booking, book_handover, get_handover};
+use firstmile::service::keys::create_key;
 use firstmile::service::parcels::register_parcels;
-use firstmile::service::partners::{create_courier, issue_sorting_center_key};
+use firstmile::service::partners::create_courier;
 use firstmile::service::scans::apply_scans;
 use firstmile::service::sellers::{DayOrders, NewSeller, create_seller, report_order_volumes};
 use firstmile::service::tracking::track_parcel;
@@ -95,6 +96,7 @@ async fn register(
 ) -> Vec<String> {
     let parcels: Vec<NewParcel> = (1..=n)
         .map(|i| NewParcel {
+            rts_at_ms: None,
             tracking_number: format!("{prefix}{i:04}"),
             order_id: format!("ORD-{prefix}-{i}"),
             weight_g,
@@ -169,7 +171,11 @@ async fn courier_and_center(app: &TestApp) -> (Principal, Principal) {
     let courier = create_courier(ctx, &operator, "顺丰深圳", &["440300".to_owned()])
         .await
         .expect("courier");
-    let center = issue_sorting_center_key(ctx, &operator, "SZX")
+    let szx = Principal {
+        role: Role::SortingCenter,
+        id: "SZX".into(),
+    };
+    let (_, center) = create_key(ctx, &operator, &szx, Some("intake"))
         .await
         .expect("center key");
     (

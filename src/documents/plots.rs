@@ -1,0 +1,225 @@
+//! The seller center's plots, rendered on the server as SVG with `plotters` (its SVG
+//! backend): the daily store cancellation rate against the vacation threshold with the
+//! vacation days shaded, and the first-scan lead time with and without backdating.
+//! Pure: plain series in, an SVG string out; `service::plots` fills the series.
+//!
+//! The x axis is the day's index in the range (day i spans [i, i + 1)), labelled with
+//! the dates as `MM-DD`, so shaded vacation days line up with the points drawn at their
+//! middle.
+
+use plotters::prelude::*;
+
+const SIZE: (u32, u32) = (800, 360);
+
+/// One day of the cancellation-rate plot.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RateDay {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub rate: f64,
+    pub in_vacation: bool,
+}
+
+/// One day of the lead-time plot; `None` where no parcel went online.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LeadDay {
+    pub date: String,
+    pub with_backdating_h: Option<f64>,
+    pub without_backdating_h: Option<f64>,
+}
+
+fn short(date: &str) -> String {
+    date.get(5..).unwrap_or(date).to_owned()
+}
+
+fn label_for(dates: &[String], x: f64) -> String {
+    let i = x.floor();
+    if i < 0.0 {
+        return String::new();
+    }
+    dates.get(i as usize).map(|d| short(d)).unwrap_or_default()
+}
+
+/// The cancellation rate (a fraction) of each day against `threshold`.
+pub fn render_cancellation_rate(days: &[RateDay], threshold: f64) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let n = days.len().max(1) as f64;
+        let top = days
+            .iter()
+            .map(|d| d.rate)
+            .fold(threshold * 1.5, f64::max)
+            .clamp(0.05, 1.0);
+        let dates: Vec<String> = days.iter().map(|d| d.date.clone()).collect();
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Store cancellation rate (buyer + late intake)",
+                ("sans-serif", 18),
+            )
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(48)
+            .build_cartesian_2d(0.0..n, 0.0..top)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_labels(10)
+            .x_label_formatter(&|x| label_for(&dates, *x))
+            .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let shade = RGBColor(255, 170, 60).mix(0.3);
+        chart
+            .draw_series(
+                days.iter()
+                    .enumerate()
+                    .filter(|(_, d)| d.in_vacation)
+                    .map(|(i, _)| {
+                        Rectangle::new([(i as f64, 0.0), (i as f64 + 1.0, top)], shade.filled())
+                    }),
+            )
+            .map_err(|e| e.to_string())?
+            .label("vacation mode")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], shade.filled()));
+        chart
+            .draw_series(LineSeries::new(
+                [(0.0, threshold), (n, threshold)],
+                RED.stroke_width(2),
+            ))
+            .map_err(|e| e.to_string())?
+            .label(format!("threshold {:.0}%", threshold * 100.0))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED.stroke_width(2)));
+        chart
+            .draw_series(LineSeries::new(
+                days.iter()
+                    .enumerate()
+                    .map(|(i, d)| (i as f64 + 0.5, d.rate)),
+                BLUE.stroke_width(2),
+            ))
+            .map_err(|e| e.to_string())?
+            .label("daily rate")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// Median hours from RTS to the first scan, with backdating and without (the intake).
+pub fn render_first_scan_lead_time(days: &[LeadDay]) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let n = days.len().max(1) as f64;
+        let top = days
+            .iter()
+            .flat_map(|d| [d.with_backdating_h, d.without_backdating_h])
+            .flatten()
+            .fold(24.0, f64::max)
+            * 1.1;
+        let dates: Vec<String> = days.iter().map(|d| d.date.clone()).collect();
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Median first-scan lead time (hours after RTS)",
+                ("sans-serif", 18),
+            )
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(48)
+            .build_cartesian_2d(0.0..n, 0.0..top)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_labels(10)
+            .x_label_formatter(&|x| label_for(&dates, *x))
+            .y_label_formatter(&|y| format!("{y:.0} h"))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let series = |pick: fn(&LeadDay) -> Option<f64>| -> Vec<(f64, f64)> {
+            days.iter()
+                .enumerate()
+                .filter_map(|(i, d)| pick(d).map(|h| (i as f64 + 0.5, h)))
+                .collect()
+        };
+        let grey = RGBColor(140, 140, 140);
+        chart
+            .draw_series(LineSeries::new(
+                series(|d| d.without_backdating_h),
+                grey.stroke_width(2),
+            ))
+            .map_err(|e| e.to_string())?
+            .label("without backdating (intake)")
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], grey.stroke_width(2))
+            });
+        chart
+            .draw_series(LineSeries::new(
+                series(|d| d.with_backdating_h),
+                GREEN.stroke_width(2),
+            ))
+            .map_err(|e| e.to_string())?
+            .label("with backdating (bag pickup)")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], GREEN.stroke_width(2)));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_plot_is_an_svg_with_the_threshold_and_shading() {
+        let days: Vec<RateDay> = (1..=30)
+            .map(|d| RateDay {
+                date: format!("2028-02-{:02}", d.min(29)),
+                rate: f64::from(d) / 60.0,
+                in_vacation: (22..=28).contains(&d),
+            })
+            .collect();
+        let svg = render_cancellation_rate(&days, 0.3).expect("svg");
+        assert!(svg.starts_with("<svg"), "{}", &svg[..40.min(svg.len())]);
+        assert!(svg.contains("threshold 30%"));
+        assert!(svg.contains("vacation mode"));
+        assert!(svg.contains("<polyline"));
+    }
+
+    #[test]
+    fn the_lead_time_plot_draws_both_lines() {
+        let days = vec![
+            LeadDay {
+                date: "2028-02-01".into(),
+                with_backdating_h: Some(3.0),
+                without_backdating_h: Some(30.0),
+            },
+            LeadDay {
+                date: "2028-02-02".into(),
+                with_backdating_h: None,
+                without_backdating_h: None,
+            },
+            LeadDay {
+                date: "2028-02-03".into(),
+                with_backdating_h: Some(5.0),
+                without_backdating_h: Some(26.0),
+            },
+        ];
+        let svg = render_first_scan_lead_time(&days).expect("svg");
+        assert!(svg.contains("with backdating"));
+        assert!(svg.contains("without backdating"));
+    }
+}
