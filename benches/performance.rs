@@ -14,10 +14,11 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use firstmile::config::Settings;
+use firstmile::domain::keys::{KeyMode, mint_token};
 use firstmile::domain::{CancelReason, Clock, OrderStatus, Principal, Role};
 use firstmile::service::Ctx;
 use firstmile::service::performance::get_performance;
-use firstmile::store::{Address, OrderUpdate, SellerRecord, Store, new_token};
+use firstmile::store::{Address, OrderUpdate, SellerRecord, Store};
 use sqlx::Connection;
 use tokio::runtime::Runtime;
 
@@ -48,7 +49,7 @@ async fn open(url: &str) -> Store {
         created_at_ms: 0,
     };
     store
-        .insert_seller(&seller, &new_token(Role::Seller))
+        .insert_seller(&seller, &mint_token(KeyMode::Live))
         .await
         .expect("insert the seller");
     let actor = Principal {
