@@ -28,6 +28,42 @@ const fn c(code: &'static str, status: u16, title: &'static str, meaning: &'stat
 
 pub const CODES: &[Code] = &[
     c(
+        "unknown_query_parameter",
+        400,
+        "Unknown query parameter",
+        "The query string names a parameter this operation does not take; the detail names it.",
+    ),
+    c(
+        "order_not_valid",
+        409,
+        "Order not valid",
+        "The parcel's order is known and not valid (pending, invalid or cancelled), so it is not planned or bagged.",
+    ),
+    c(
+        "invalid_key",
+        422,
+        "Invalid key",
+        "The seller-center sign-in was given a key that is unknown or revoked.",
+    ),
+    c(
+        "last_key",
+        409,
+        "Last key",
+        "This is the principal's last live key; create another before revoking it.",
+    ),
+    c(
+        "key_not_found",
+        404,
+        "Key not found",
+        "No live key with this id for this principal.",
+    ),
+    c(
+        "operator_token_in_use",
+        422,
+        "Operator token in use",
+        "The operator token from the environment names a key that exists for another principal.",
+    ),
+    c(
         "webhook_not_found",
         404,
         "Webhook not found",
