@@ -212,7 +212,7 @@ impl BenchDb {
         };
         let results = self
             .store
-            .apply_scans(&courier, &[pickup], &limits, now_ms())
+            .apply_scans(&courier, &[pickup], &limits, 3_600_000, now_ms())
             .await
             .expect("apply the pickup");
         assert!(results[0].accepted, "pickup refused: {:?}", results[0]);
@@ -289,6 +289,7 @@ fn bench_db(c: &mut Criterion, rt: &Runtime, db: &BenchDb) {
                         &sorting_center,
                         std::slice::from_ref(&event),
                         &limits,
+                        3_600_000,
                         now_ms(),
                     ))
                     .expect("apply the intake");

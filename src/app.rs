@@ -57,6 +57,7 @@ pub fn build_router(state: AppState) -> Router {
             state,
             api::idempotency::layer,
         ))
+        .layer(axum::middleware::from_fn(api::strict_json::path_layer))
         .layer(DefaultBodyLimit::max(body_limit));
     api::limits::apply(router, &ops).layer(
         ServiceBuilder::new()

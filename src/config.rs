@@ -281,6 +281,10 @@ pub struct RuleArgs {
     /// Hours after RTS (or registration) a bagged parcel with no first scan is at risk.
     #[arg(long, env = "FIRSTMILE_FIRST_SCAN_AT_RISK_HOURS", default_value_t = 24)]
     pub first_scan_at_risk_hours: u32,
+    /// How far a scanner's clock may be off ours, in minutes: a scan may lie this far
+    /// in the future, and a pickup this far before its handover's booking.
+    #[arg(long, env = "FIRSTMILE_CLOCK_SKEW_MINUTES", default_value_t = 60)]
+    pub clock_skew_minutes: u32,
 }
 
 impl Default for RuleArgs {
@@ -304,6 +308,7 @@ impl Default for RuleArgs {
             vacation_extension_days: cancellation.extension_days,
             vacation_risk_rate: 0.25,
             first_scan_at_risk_hours: 24,
+            clock_skew_minutes: 60,
         }
     }
 }
@@ -339,6 +344,11 @@ impl RuleArgs {
             vacation_days: self.vacation_days.max(1),
             extension_days: self.vacation_extension_days,
         }
+    }
+
+    /// The clock-skew tolerance of scans, in milliseconds.
+    pub fn clock_skew_ms(&self) -> i64 {
+        i64::from(self.clock_skew_minutes) * 60_000
     }
 
     pub fn eligibility(&self) -> EligibilityRule {

@@ -22,6 +22,8 @@ pub const DB_POOL_MAX: &str = "firstmile_db_pool_max_connections";
 /// Requests refused by a limit, by `limit` (`per_key`, `per_ip`, `auth_failures`,
 /// `timeout`, `concurrency`).
 pub const LIMITED: &str = "firstmile_requests_limited_total";
+/// Transactions run again after a deadlock or serialisation failure, by `operation`.
+pub const DB_RETRIES: &str = "firstmile_db_transaction_retries_total";
 
 const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
@@ -65,6 +67,10 @@ pub fn http_request(method: &str, route: &str, status: u16, seconds: f64) {
 pub fn scan_event(event_type: &str, code: &str) {
     metrics::counter!(SCAN_EVENTS, "type" => event_type.to_owned(), "code" => code.to_owned())
         .increment(1);
+}
+
+pub fn db_retry(operation: &'static str) {
+    metrics::counter!(DB_RETRIES, "operation" => operation).increment(1);
 }
 
 pub fn handover_booked() {

@@ -401,6 +401,18 @@ pub const CODES: &[Code] = &[
         "The database is busy; retry shortly.",
     ),
     c(
+        "json_too_deep",
+        400,
+        "JSON too deep",
+        "The body nests arrays and objects deeper than 32 levels.",
+    ),
+    c(
+        "transaction_conflict",
+        503,
+        "Transaction conflict",
+        "The change met concurrent changes of the same records and was retried without success; retry after Retry-After.",
+    ),
+    c(
         "database_unavailable",
         503,
         "Database unavailable",
@@ -447,6 +459,36 @@ pub const CODES: &[Code] = &[
         0,
         "Wrong sorting center",
         "Only the handover's destination may receive its bags.",
+    ),
+    c(
+        "occurred_in_future",
+        0,
+        "Occurred in the future",
+        "The scan is dated later than now plus the clock-skew tolerance (FIRSTMILE_CLOCK_SKEW_MINUTES).",
+    ),
+    c(
+        "pickup_before_booking",
+        0,
+        "Pickup before booking",
+        "The pickup is dated before its handover was booked, less the clock-skew tolerance.",
+    ),
+    c(
+        "received_before_pickup",
+        0,
+        "Received before pickup",
+        "The intake is dated before the bag's reported pickup.",
+    ),
+    c(
+        "received_before_booking",
+        0,
+        "Received before booking",
+        "The intake is dated before its handover was booked, less the clock-skew tolerance.",
+    ),
+    c(
+        "measurement_not_positive",
+        0,
+        "Measurement not positive",
+        "A pickup's measured weight and sides must be greater than zero.",
     ),
     c(
         "event_id_reused",

@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PutCoverageRequest {
     pub covered: bool,
     /// `YYYY-MM-DD`; required when covered.

@@ -53,6 +53,8 @@ pub struct ApiError {
     pub code: Cow<'static, str>,
     pub detail: String,
     pub errors: Vec<FieldError>,
+    /// Seconds for a `Retry-After` header (on 503 and 409 answers a client may retry).
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -66,7 +68,14 @@ impl ApiError {
             code: code.into(),
             detail: detail.into(),
             errors: Vec::new(),
+            retry_after: None,
         }
+    }
+
+    /// With a `Retry-After` of `seconds`.
+    pub fn retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn unauthorized() -> Self {
@@ -139,6 +148,15 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(code, detail) => Self::not_found(code, detail),
             StoreError::Conflict(code, detail) => Self::conflict(code, detail),
             StoreError::Invalid(code, detail) => Self::unprocessable(code, detail),
+            other if crate::store::is_retryable(&other) => {
+                tracing::error!(error = %other, "transaction conflict after every retry");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "transaction_conflict",
+                    "the change met concurrent changes of the same records; retry shortly",
+                )
+                .retry_after(1)
+            }
             StoreError::Database(e) if matches!(e, sqlx::Error::PoolTimedOut) => {
                 tracing::error!(error = %e, "database pool timed out");
                 Self::new(
@@ -182,6 +200,11 @@ impl IntoResponse for ApiError {
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

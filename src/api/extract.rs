@@ -61,37 +61,9 @@ where
 }
 
 /// Parses JSON, telling malformed JSON (400) from well-formed JSON of the wrong shape
-/// (422, with the path of the field at fault).
+/// (422, with the path of the field at fault); the rules are in [`super::strict_json`].
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let field = if path == "." { String::new() } else { path };
-                let message = inner.to_string();
-                let code = if message.starts_with("missing field") {
-                    "required"
-                } else {
-                    "invalid_type"
-                };
-                let mut api =
-                    ApiError::unprocessable("validation_failed", format!("{field}: {message}"));
-                api.errors.push(FieldError {
-                    field,
-                    code: code.into(),
-                    message,
-                });
-                api
-            }
-            _ => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!("the body is not valid JSON: {inner}"),
-            ),
-        }
-    })
+    super::strict_json::parse_body(bytes)
 }
 
 /// A 422 listing every field the `validator` rules refused.
@@ -158,6 +130,16 @@ where
 }
 
 fn serde_urlencoded_from_str<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    use super::strict_json::{CONTROL_MESSAGE, has_control_character};
+    if let Some((name, _)) = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, v)| has_control_character(k) || has_control_character(v))
+    {
+        return Err(ApiError::invalid_field(
+            &name,
+            "control_character",
+            CONTROL_MESSAGE,
+        ));
+    }
     let mut unknown: Vec<String> = Vec::new();
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     let parsed: Result<T, _> = serde_ignored::deserialize(de, |path| {

@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BagInput {
     #[validate(length(min = 1, max = 1000))]
     pub parcels: Vec<String>,
@@ -38,6 +39,7 @@ pub struct BagInput {
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateHandoverRequest {
     /// Destination sorting center code (`SZX`, `YIW`).
     #[validate(length(min = 1, max = 16))]
@@ -157,6 +159,7 @@ pub async fn cancel_handover(
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RescheduleRequest {
     /// The new pickup date, `YYYY-MM-DD`; checked against coverage again.
     pub pickup_date: String,
@@ -185,6 +188,7 @@ pub async fn reschedule_handover(
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BagParcelsRequest {
     #[validate(length(min = 1, max = 300))]
     pub tracking_numbers: Vec<String>,

@@ -2,6 +2,12 @@
 //! request's hash is claimed under the caller's key before the handler runs; the
 //! response is saved and replayed for a repeat; a different body under the same key is
 //! a 422 `idempotency_key_reused`. A 5xx releases the key so the client can retry.
+//!
+//! A repeat that finds the first request still running waits for it, polling the
+//! store (which every server shares) for at most [`IN_FLIGHT_WAIT`], and then replays
+//! its response: a client retrying on a timeout, or sending twice at once, gets the
+//! one answer. Only past the wait is it 409 `idempotency_request_in_flight`, with
+//! `Retry-After`.
 
 use super::error::ApiError;
 use super::extract::bearer_token;
@@ -14,8 +20,12 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
+use std::time::{Duration, Instant};
 
 pub const HEADER: &str = "idempotency-key";
+
+/// How long a repeat waits for the first request with its key to finish.
+pub const IN_FLIGHT_WAIT: Duration = Duration::from_secs(5);
 
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if request.method() != Method::POST {
@@ -75,12 +85,22 @@ async fn run(
     hasher.update(&bytes);
     let request_hash = hex::encode(hasher.finalize());
     let owner = principal.key();
-    let now_ms = state.clock.now_ms();
-    let claim = state
-        .store
-        .claim_idempotency_key(&owner, &key, &request_hash, now_ms)
-        .await
-        .map_err(|e| ApiError::from(e).into_response())?;
+    let waiting_since = Instant::now();
+    let mut poll = Duration::from_millis(20);
+    let claim = loop {
+        let claim = state
+            .store
+            .claim_idempotency_key(&owner, &key, &request_hash, state.clock.now_ms())
+            .await
+            .map_err(|e| ApiError::from(e).into_response())?;
+        if claim != IdempotencyClaim::InFlight || waiting_since.elapsed() >= IN_FLIGHT_WAIT {
+            break claim;
+        }
+        // The first request may end with a response (replayed next time round) or
+        // with a 5xx that releases the key (claimed next time round).
+        tokio::time::sleep(poll).await;
+        poll = (poll * 2).min(Duration::from_millis(200));
+    };
     match claim {
         IdempotencyClaim::Replay { status, body } => {
             // A revoked ISV loses access at once, replays included.
@@ -117,6 +137,7 @@ async fn run(
             "idempotency_request_in_flight",
             "a request with this Idempotency-Key is still being handled; retry shortly",
         )
+        .retry_after(1)
         .into_response()),
         IdempotencyClaim::Claimed => {
             parts.extensions.insert(principal);

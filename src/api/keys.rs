@@ -34,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateKeyRequest {
     /// What the key is for, e.g. `erp-2026-12` (1 to 100 characters; default `default`).
     #[schema(min_length = 1, max_length = 100, example = "erp-2026-12")]

@@ -26,6 +26,7 @@ pub mod performance;
 pub mod plans;
 pub mod scans;
 pub mod sellers;
+pub mod strict_json;
 pub mod tracking;
 pub mod transit;
 pub mod webhooks;

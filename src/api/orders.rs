@@ -20,6 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OrderUpdateItem {
     pub order_id: String,
     /// RFC 3339; the order's day is this time's day in China (UTC+8).
@@ -36,6 +37,7 @@ pub struct OrderUpdateItem {
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PutOrdersRequest {
     /// 1 to 1,000 updates.
     pub orders: Vec<OrderUpdateItem>,

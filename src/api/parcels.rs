@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// One parcel to register. Sizes in centimetres, weight in grams.
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ParcelInput {
     #[validate(length(min = 4, max = 40))]
     pub tracking_number: String,
@@ -46,6 +47,7 @@ pub struct ParcelInput {
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RegisterParcelsRequest {
     #[validate(length(min = 1, max = 1000), nested)]
     pub parcels: Vec<ParcelInput>,

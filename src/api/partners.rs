@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateIsvRequest {
     #[validate(length(min = 1, max = 200))]
     pub name: String,
@@ -65,6 +66,7 @@ fn account_response(a: Account) -> AccountResponse {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateCourierRequest {
     #[validate(length(min = 1, max = 200))]
     pub name: String,

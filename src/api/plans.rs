@@ -52,6 +52,7 @@ pub struct UnplaceableDoc {
 }
 
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreatePlanRequest {
     /// Parcels to plan (default: all the seller's registered, unbagged parcels).
     #[validate(length(min = 1, max = 100_000))]

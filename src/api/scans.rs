@@ -8,7 +8,7 @@ use crate::app::AppState;
 use crate::domain::ScanType;
 use crate::domain::time::parse_rfc3339;
 use crate::service::address::check_coordinates;
-use crate::service::scans::{self, check_not_future};
+use crate::service::scans;
 use crate::store::{ScanEvent, ScanKind, ScanResult};
 use axum::Json;
 use axum::extract::State;
@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ScanEventInput {
     /// The client's unique id for this event; a repeat is acknowledged again.
     #[validate(length(min = 1, max = 100))]
@@ -35,7 +36,8 @@ pub struct ScanEventInput {
     /// RFC 3339 time of the scan.
     pub occurred_at: String,
     /// `picked_up`: the bag's weight on the courier's scale, grams.
-    #[validate(range(min = 0, max = 10_000_000))]
+    /// Greater than zero (rule 23: refused per event otherwise).
+    #[validate(range(max = 10_000_000))]
     pub measured_weight_g: Option<i64>,
     /// `picked_up`: measured sides, centimetres (all three or none).
     pub length_cm: Option<f64>,
@@ -53,6 +55,7 @@ pub struct ScanEventInput {
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ScansRequest {
     #[validate(length(min = 1, max = 1000), nested)]
     pub events: Vec<ScanEventInput>,
@@ -65,7 +68,7 @@ pub struct ScansResponse {
     pub results: Vec<ScanResult>,
 }
 
-fn parse_event(i: usize, e: ScanEventInput, now_ms: i64) -> Result<ScanEvent, ApiError> {
+fn parse_event(i: usize, e: ScanEventInput) -> Result<ScanEvent, ApiError> {
     let field = |name: &str| format!("events[{i}].{name}");
     let occurred_at_ms = parse_rfc3339(&e.occurred_at).ok_or_else(|| {
         ApiError::invalid_field(
@@ -74,7 +77,6 @@ fn parse_event(i: usize, e: ScanEventInput, now_ms: i64) -> Result<ScanEvent, Ap
             "use RFC 3339, e.g. 2026-11-26T08:00:00Z",
         )
     })?;
-    check_not_future(&field("occurred_at"), occurred_at_ms, now_ms)?;
     let scan_type = ScanType::try_from(e.event_type.as_str()).map_err(|_| {
         ApiError::invalid_field(
             &field("type"),
@@ -149,12 +151,11 @@ pub async fn post_scans(
     Caller(auth): Caller<{ roles::SCANNERS }>,
     ApiJson(body): ApiJson<ScansRequest>,
 ) -> Result<Json<ScansResponse>, ApiError> {
-    let now_ms = state.clock.now_ms();
     let events = body
         .events
         .into_iter()
         .enumerate()
-        .map(|(i, e)| parse_event(i, e, now_ms))
+        .map(|(i, e)| parse_event(i, e))
         .collect::<Result<Vec<_>, _>>()?;
     let results = scans::apply_scans(state.ctx(), &auth.0, &events).await?;
     let accepted = results.iter().filter(|r| r.accepted).count();

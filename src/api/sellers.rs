@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateSellerRequest {
     #[validate(length(min = 1, max = 200))]
     pub name: String,
@@ -91,6 +92,7 @@ pub async fn get_seller(
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DayOrders {
     /// `YYYY-MM-DD`, a day in China.
     pub date: String,
@@ -99,6 +101,7 @@ pub struct DayOrders {
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OrderVolumesRequest {
     #[validate(length(min = 1, max = 400), nested)]
     pub days: Vec<DayOrders>,
@@ -149,6 +152,7 @@ pub async fn get_eligibility(
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateGrantRequest {
     #[validate(length(min = 1, max = 64))]
     pub isv_id: String,

@@ -65,6 +65,7 @@ pub async fn list_bags(
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateClaimRequest {
     #[validate(length(min = 1, max = 64))]
     pub bag_id: String,
@@ -150,6 +151,7 @@ pub async fn list_claims(
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ClaimDecisionRequest {
     pub accepted: bool,
     #[validate(length(max = 2000))]

@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateWebhookRequest {
     /// An https URL on a public address.
     #[validate(length(min = 8, max = 2000))]
@@ -193,6 +194,7 @@ pub async fn list_deliveries(
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReplayRequest {
     /// Send this event again.
     #[validate(length(min = 1, max = 64))]

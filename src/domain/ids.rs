@@ -18,6 +18,12 @@ pub fn new_id(prefix: &str) -> String {
     id
 }
 
+/// Whether `raw` is one of our ids with `prefix` (as [`new_id`] makes them).
+pub fn is_our_id(prefix: &str, raw: &str) -> bool {
+    raw.strip_prefix(prefix)
+        .is_some_and(|rest| rest.len() == 12 && rest.bytes().all(|b| ALPHABET.contains(&b)))
+}
+
 /// A parcel's tracking number: 4 to 40 characters of `A-Z a-z 0-9 - _`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TrackingNumber(String);

@@ -17,7 +17,7 @@ pub mod status;
 pub mod time;
 
 pub use events::EventType;
-pub use ids::{TrackingNumber, new_id};
+pub use ids::{TrackingNumber, is_our_id, new_id};
 pub use keys::{KeyMode, hash_token, mint_token};
 pub use limits::{Bag, BagLimitError, BagLimits, DeclaredBag};
 pub use roles::{Principal, Role};

@@ -79,9 +79,27 @@ pub fn parse_rfc3339(raw: &str) -> Option<i64> {
         .map(|t| t.timestamp_millis())
 }
 
-/// Parses a `YYYY-MM-DD` date.
+/// The years a date may name: firstmile's days lie well within them, and a date
+/// outside is a typing or encoding error, not a plan.
+pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
+
+/// Parses a date written exactly `YYYY-MM-DD` (ten characters, zero-padded) in
+/// [`DATE_YEARS`]: `2020-1-1` and `+10000-01-01`, which chrono's own parser takes,
+/// are refused.
 pub fn parse_date(raw: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()
+    let b = raw.as_bytes();
+    let shaped = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shaped {
+        return None;
+    }
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .filter(|d| DATE_YEARS.contains(&chrono::Datelike::year(d)))
 }
 
 /// The instant a China day starts (00:00 UTC+8), in epoch milliseconds.
@@ -94,6 +112,22 @@ pub fn china_day_start_ms(day: NaiveDate) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_exactly_yyyy_mm_dd_in_a_sane_range() {
+        assert!(parse_date("2026-11-26").is_some());
+        for bad in [
+            "2020-1-1",
+            "+10000-01-01",
+            "2026-02-30",
+            "1999-12-31",
+            "2100-01-01",
+            "2026-11-26 ",
+            "２０２６-11-26",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn china_days_start_at_16_utc() {

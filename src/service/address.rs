@@ -12,6 +12,7 @@ use validator::Validate;
 
 /// An address as a client sends it.
 #[derive(Debug, Clone, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AddressInput {
     /// GB/T 2260 code (`440000`) or Chinese name (`广东省`).
     #[validate(length(min = 1, max = 50))]

@@ -18,9 +18,13 @@ pub async fn cancel_handover(
     handover_id: &str,
 ) -> ServiceResult<HandoverView> {
     seller_scope(ctx, caller, seller_id).await?;
+    let now_ms = ctx.clock.now_ms();
     let view = ctx
         .store
-        .cancel_handover(seller_id, handover_id, caller, ctx.clock.now_ms())
+        .retrying("cancel_handover", || {
+            ctx.store
+                .cancel_handover(seller_id, handover_id, caller, now_ms)
+        })
         .await?;
     tracing::info!(handover.id = %handover_id, seller.id = %seller_id, "handover cancelled");
     crate::metrics::handover_cancelled();
@@ -48,15 +52,13 @@ pub async fn reschedule_handover(
         ));
     }
     let date = check_pickup_date(ctx, &seller, pickup_date).await?;
+    let (date, now_ms) = (date.to_string(), ctx.clock.now_ms());
     Ok(ctx
         .store
-        .reschedule_handover(
-            seller_id,
-            handover_id,
-            &date.to_string(),
-            caller,
-            ctx.clock.now_ms(),
-        )
+        .retrying("reschedule_handover", || {
+            ctx.store
+                .reschedule_handover(seller_id, handover_id, &date, caller, now_ms)
+        })
         .await?)
 }
 
@@ -78,17 +80,29 @@ pub async fn edit_bag(
     tracking_numbers: &[String],
 ) -> ServiceResult<BagRecord> {
     seller_scope(ctx, caller, bag.seller_id).await?;
+    for (i, t) in tracking_numbers.iter().enumerate() {
+        if let Some(first) = tracking_numbers[..i].iter().position(|s| s == t) {
+            return Err(ServiceError::field(
+                format!("tracking_numbers[{i}]"),
+                "duplicate_tracking_number",
+                format!("{t} is listed twice in this request (also tracking_numbers[{first}])"),
+            ));
+        }
+    }
+    let now_ms = ctx.clock.now_ms();
     Ok(ctx
         .store
-        .edit_bag(
-            bag.seller_id,
-            bag.handover_id,
-            bag.bag_id,
-            edit,
-            tracking_numbers,
-            &ctx.settings.limits,
-            caller,
-            ctx.clock.now_ms(),
-        )
+        .retrying("edit_bag", || {
+            ctx.store.edit_bag(
+                bag.seller_id,
+                bag.handover_id,
+                bag.bag_id,
+                edit,
+                tracking_numbers,
+                &ctx.settings.limits,
+                caller,
+                now_ms,
+            )
+        })
         .await?)
 }

@@ -80,9 +80,13 @@ pub async fn book_handover(
         bags,
         transit_hours: i64::from(transit_hours),
     };
+    let now_ms = ctx.clock.now_ms();
     let view = ctx
         .store
-        .insert_handover(&new, &ctx.settings.limits, caller, ctx.clock.now_ms())
+        .retrying("book_handover", || {
+            ctx.store
+                .insert_handover(&new, &ctx.settings.limits, caller, now_ms)
+        })
         .await?;
     tracing::info!(
         handover.id = %view.handover.handover_id,

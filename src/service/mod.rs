@@ -35,6 +35,7 @@ pub mod partners;
 pub mod performance;
 pub mod plans;
 pub mod plots;
+pub mod route_cache;
 pub mod scans;
 pub mod sellers;
 pub mod tracking;

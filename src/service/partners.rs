@@ -4,7 +4,7 @@
 //! (docs/rules.md, rules 12, 14 and 15).
 
 use super::{Ctx, PageRequest, ServiceError, ServiceResult, page_limit, require};
-use crate::domain::route::{distance_m, order_stops};
+use crate::domain::route::distance_m;
 use crate::domain::{KeyMode, Principal, Role, mint_token, new_id};
 use crate::regions::Regions;
 use crate::store::{Discrepancies, HandoverView};
@@ -124,12 +124,17 @@ pub async fn courier_pickups(
         .iter()
         .map(|h| (h.handover.address.lat, h.handover.address.lon))
         .collect();
-    let order = order_stops(&points);
+    let stops: Vec<(&str, (f64, f64))> = handovers
+        .iter()
+        .zip(&points)
+        .map(|(h, p)| (h.handover.handover_id.as_str(), *p))
+        .collect();
+    let order = super::route_cache::route_order(&stops);
     let mut slots: Vec<Option<HandoverView>> = handovers.into_iter().map(Some).collect();
     let mut stops = Vec::with_capacity(order.len());
     let mut length_m = 0.0;
     let mut previous: Option<(f64, f64)> = None;
-    for &i in &order {
+    for &i in order.iter() {
         let Some(view) = slots[i].take() else {
             continue;
         };
@@ -169,11 +174,19 @@ pub async fn intake_discrepancies(
         &[Role::Operator, Role::SortingCenter],
         "read intake discrepancies",
     )?;
-    if caller.role == Role::SortingCenter && caller.id != code {
-        return Err(ServiceError::NotFound(
+    let unknown = || {
+        ServiceError::NotFound(
             "sorting_center_not_found",
             format!("no sorting center {code} for this key"),
-        ));
+        )
+    };
+    if caller.role == Role::SortingCenter && caller.id != code {
+        return Err(unknown());
+    }
+    // The operator asking for a center that does not exist gets 404, not an empty
+    // report that looks like a quiet day.
+    if ctx.store.get_sorting_center(code).await?.is_none() {
+        return Err(unknown());
     }
     let date = super::coverage::date_or_today(ctx, date, "date")?;
     let from_ms = date

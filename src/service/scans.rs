@@ -4,24 +4,9 @@
 //! acknowledged again with its first result, and one with another payload is refused
 //! (`event_id_reused`).
 
-use super::{Ctx, ServiceError, ServiceResult, require};
+use super::{Ctx, ServiceResult, require};
 use crate::domain::{Principal, Role};
 use crate::store::{ScanEvent, ScanResult};
-
-/// How far in the future an event's clock may run ahead of ours.
-pub const MAX_CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
-
-/// Refuses an event time more than [`MAX_CLOCK_SKEW_MS`] ahead of `now_ms`.
-pub fn check_not_future(field: &str, occurred_at_ms: i64, now_ms: i64) -> ServiceResult<()> {
-    if occurred_at_ms > now_ms + MAX_CLOCK_SKEW_MS {
-        return Err(ServiceError::field(
-            field,
-            "in_future",
-            "the scan's time is in the future",
-        ));
-    }
-    Ok(())
-}
 
 /// `apply_scans`: one result per event, in order.
 pub async fn apply_scans(
@@ -30,9 +15,18 @@ pub async fn apply_scans(
     events: &[ScanEvent],
 ) -> ServiceResult<Vec<ScanResult>> {
     let poster = require(caller, &[Role::Courier, Role::SortingCenter], "post scans")?;
+    let now_ms = ctx.clock.now_ms();
     let results = ctx
         .store
-        .apply_scans(poster, events, &ctx.settings.limits, ctx.clock.now_ms())
+        .retrying("apply_scans", || {
+            ctx.store.apply_scans(
+                poster,
+                events,
+                &ctx.settings.limits,
+                ctx.settings.rules.clock_skew_ms(),
+                now_ms,
+            )
+        })
         .await?;
     let accepted = results.iter().filter(|r| r.accepted).count();
     for (event, result) in events.iter().zip(&results) {

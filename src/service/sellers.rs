@@ -92,6 +92,15 @@ pub async fn report_order_volumes(
         let date = parse_date(&d.date).ok_or_else(|| {
             ServiceError::field(format!("days[{i}].date"), "invalid_date", "use YYYY-MM-DD")
         })?;
+        // One request gives each day once: two counts for a day cannot both be right
+        // (and the databases would not agree on which one wins).
+        if let Some(first) = parsed.iter().position(|(seen, _)| *seen == date) {
+            return Err(ServiceError::field(
+                format!("days[{i}].date"),
+                "duplicate_date",
+                format!("{date} is given twice in this request (also days[{first}])"),
+            ));
+        }
         parsed.push((date, d.orders));
     }
     ctx.store.put_order_volumes(seller_id, &parsed).await?;

@@ -32,6 +32,7 @@ impl Store {
         now_ms: i64,
     ) -> StoreResult<BagRecord> {
         let mut tx = self.begin_write().await?;
+        super::locks::lock_handover(&mut tx, handover_id, tracking_numbers).await?;
         let locked = sqlx::query(
             "UPDATE handover SET status = status
              WHERE handover_id = $1 AND seller_id = $2 AND status IN ('booked', 'pickup_failed')",
@@ -200,6 +201,13 @@ impl Store {
         limit: usize,
         cursor: Option<&str>,
     ) -> StoreResult<BagPage> {
+        // A bag cursor is the last bag id of the page before.
+        if cursor.is_some_and(|c| !crate::domain::is_our_id("MB", c)) {
+            return Err(StoreError::Invalid(
+                "invalid_cursor",
+                "the cursor is not one this service issued".into(),
+            ));
+        }
         let after = cursor.unwrap_or("");
         let (status_filter, overdue) = match selector {
             Some(BagSelector::Overdue) => (BagStatus::PickedUp.as_str(), 1_i64),

@@ -43,6 +43,14 @@ impl Store {
                 format!("parcel {dup} is listed more than once in this handover"),
             ));
         }
+        // The parcels are locked (in id order) before they are read, so a booking
+        // racing this one for a parcel waits here and then finds it bagged.
+        let locks = super::locks::LockSet {
+            parcels: all.clone(),
+            sellers: vec![new.seller_id.clone()],
+            ..Default::default()
+        };
+        super::locks::lock_in_order(&mut tx, &locks).await?;
         let facts = load_parcel_facts(&mut tx, &new.seller_id, &all).await?;
         for (i, b) in new.bags.iter().enumerate() {
             check_parcels_free(&facts, &b.parcels, &new.sorting_center)?;
@@ -85,12 +93,12 @@ impl Store {
         if !bag_ids.is_empty() {
             let sql = format!(
                 "INSERT INTO bag (bag_id, handover_id, seller_id, sorting_center, status, length_cm, width_cm,
-                                  height_cm, created_at_ms, transit_ms)
+                                  height_cm, created_at_ms, transit_ms, bag_position)
                  VALUES {}",
-                values_rows(bag_ids.len(), 10)
+                values_rows(bag_ids.len(), 11)
             );
             let mut query = sqlx::query(&sql);
-            for (bag_id, b) in bag_ids.iter().zip(&new.bags) {
+            for (position, (bag_id, b)) in bag_ids.iter().zip(&new.bags).enumerate() {
                 query = query
                     .bind(bag_id)
                     .bind(&handover_id)
@@ -101,7 +109,8 @@ impl Store {
                     .bind(b.sides_cm[1])
                     .bind(b.sides_cm[2])
                     .bind(now_ms)
-                    .bind(new.transit_hours * 3_600_000);
+                    .bind(new.transit_hours * 3_600_000)
+                    .bind(i64::try_from(position).unwrap_or(i64::MAX));
             }
             query.execute(&mut *tx).await?;
         }

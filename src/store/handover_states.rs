@@ -20,6 +20,7 @@ impl Store {
         now_ms: i64,
     ) -> StoreResult<HandoverView> {
         let mut tx = self.begin_write().await?;
+        super::locks::lock_handover(&mut tx, handover_id, &[]).await?;
         let done = sqlx::query(
             "UPDATE handover SET status = 'cancelled', cancelled_at_ms = $3
              WHERE handover_id = $1 AND seller_id = $2 AND status IN ('booked', 'pickup_failed')",
@@ -77,6 +78,7 @@ impl Store {
         now_ms: i64,
     ) -> StoreResult<HandoverView> {
         let mut tx = self.begin_write().await?;
+        super::locks::lock_handover(&mut tx, handover_id, &[]).await?;
         let done = sqlx::query(
             "UPDATE handover SET status = 'booked', pickup_date = $3, failure_reason = NULL
              WHERE handover_id = $1 AND seller_id = $2 AND status IN ('booked', 'pickup_failed')",

@@ -91,7 +91,7 @@ impl Store {
         let ids: Vec<&str> = handovers.iter().map(|h| h.handover_id.as_str()).collect();
         let list = placeholders(1, ids.len());
         let sql = format!(
-            "SELECT * FROM bag WHERE handover_id IN ({list}) ORDER BY created_at_ms, bag_id"
+            "SELECT * FROM bag WHERE handover_id IN ({list}) ORDER BY created_at_ms, bag_position, bag_id"
         );
         let mut query = sqlx::query(&sql);
         for id in &ids {

@@ -22,12 +22,12 @@ pub(super) async fn apply_one(
     poster: &Principal,
     courier_cities: &HashSet<String>,
     event: &ScanEvent,
-    limits: &BagLimits,
+    (limits, skew_ms): (&BagLimits, i64),
     now_ms: i64,
 ) -> StoreResult<EventOutcome> {
     let row = sqlx::query(
         "SELECT b.handover_id, b.seller_id, h.status AS handover_status, h.city_code, b.status AS bag_status,
-                b.sorting_center, b.picked_up_at_ms
+                b.sorting_center, b.picked_up_at_ms, h.created_at_ms AS booked_at_ms
          FROM bag b JOIN handover h ON h.handover_id = b.handover_id WHERE b.bag_id = $1",
     )
     .bind(&event.bag_id)
@@ -51,6 +51,7 @@ pub(super) async fn apply_one(
         bag_status: super::get_name(&row, "bag_status")?,
         sorting_center: row.try_get("sorting_center")?,
         picked_up_at_ms: row.try_get("picked_up_at_ms")?,
+        booked_at_ms: row.try_get("booked_at_ms")?,
     };
     let allowed = matches!(
         (poster.role, &event.kind),
@@ -78,6 +79,9 @@ pub(super) async fn apply_one(
             format!("bag {}'s handover was cancelled", event.bag_id),
         )));
     }
+    if let Err(refusal) = check_times_and_sizes(event, &bag, skew_ms, now_ms) {
+        return Ok(Err(refusal));
+    }
     match &event.kind {
         ScanKind::PickedUp {
             measured_weight_g,
@@ -102,6 +106,74 @@ pub(super) async fn apply_one(
             super::intake::received(tx, poster, event, &bag, parcels_found, now_ms).await
         }
     }
+}
+
+/// The time and measurement sanity rules (docs/rules.md, rule 23): times that cannot
+/// be, and measurements no scale or tape gives, are refused per event.
+fn check_times_and_sizes(
+    event: &ScanEvent,
+    bag: &BagFacts,
+    skew_ms: i64,
+    now_ms: i64,
+) -> Result<(), Refusal> {
+    let at = event.occurred_at_ms;
+    if at > now_ms.saturating_add(skew_ms) {
+        return Err(Refusal(
+            "occurred_in_future",
+            format!(
+                "the scan is dated {}, more than the clock-skew tolerance after now",
+                format_ms(at)
+            ),
+        ));
+    }
+    let before_booking = at < bag.booked_at_ms.saturating_sub(skew_ms);
+    match &event.kind {
+        ScanKind::PickedUp {
+            measured_weight_g,
+            measured_sides_cm,
+        } => {
+            if before_booking {
+                return Err(Refusal(
+                    "pickup_before_booking",
+                    format!(
+                        "the pickup is dated {}, before its handover was booked ({})",
+                        format_ms(at),
+                        format_ms(bag.booked_at_ms)
+                    ),
+                ));
+            }
+            let sides_positive = measured_sides_cm.is_none_or(|s| s.iter().all(|&c| c > 0.0));
+            if *measured_weight_g <= 0 || !sides_positive {
+                return Err(Refusal(
+                    "measurement_not_positive",
+                    "a measured weight and measured sides are greater than zero".into(),
+                ));
+            }
+        }
+        ScanKind::Received { .. } => {
+            if let Some(picked_up) = bag.picked_up_at_ms.filter(|&p| at < p) {
+                return Err(Refusal(
+                    "received_before_pickup",
+                    format!(
+                        "the intake is dated {}, before the bag's pickup ({})",
+                        format_ms(at),
+                        format_ms(picked_up)
+                    ),
+                ));
+            }
+            if before_booking {
+                return Err(Refusal(
+                    "received_before_booking",
+                    format!(
+                        "the intake is dated {}, before its handover was booked",
+                        format_ms(at)
+                    ),
+                ));
+            }
+        }
+        ScanKind::PickupFailed { .. } => {}
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -146,6 +146,8 @@ pub(super) struct BagFacts {
     pub(super) bag_status: BagStatus,
     pub(super) sorting_center: String,
     pub(super) picked_up_at_ms: Option<i64>,
+    /// When the handover was booked.
+    pub(super) booked_at_ms: i64,
 }
 
 impl Store {
@@ -156,6 +158,7 @@ impl Store {
         poster: &Principal,
         events: &[ScanEvent],
         limits: &BagLimits,
+        skew_ms: i64,
         now_ms: i64,
     ) -> StoreResult<Vec<ScanResult>> {
         let courier_cities: HashSet<String> = match poster.role {
@@ -171,7 +174,7 @@ impl Store {
         // finds the first posting stored (PostgreSQL; SQLite has a single writer).
         for _ in 0..3 {
             if let Some(results) = self
-                .try_apply_scans(poster, &courier_cities, events, limits, now_ms)
+                .try_apply_scans(poster, &courier_cities, events, (limits, skew_ms), now_ms)
                 .await?
             {
                 return Ok(results);
@@ -190,11 +193,21 @@ impl Store {
         poster: &Principal,
         courier_cities: &HashSet<String>,
         events: &[ScanEvent],
-        limits: &BagLimits,
+        rules: (&BagLimits, i64),
         now_ms: i64,
     ) -> StoreResult<Option<Vec<ScanResult>>> {
         let poster_key = poster.key();
         let mut tx = self.begin_write().await?;
+        let bag_ids: Vec<String> = events.iter().map(|e| e.bag_id.clone()).collect();
+        let found: Vec<String> = events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                ScanKind::Received { parcels_found } => Some(parcels_found.iter().cloned()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        super::locks::lock_bags(&mut tx, &bag_ids, &found).await?;
         let stored = stored_results(&mut tx, &poster_key, events).await?;
         let mut results: Vec<ScanResult> = Vec::with_capacity(events.len());
         let hashes: Vec<String> = events.iter().map(ScanEvent::payload_hash).collect();
@@ -225,21 +238,15 @@ impl Store {
                 // on facts read in this transaction before anything is written, so no
                 // refusal follows a write and no savepoint is needed.
                 super::Backend::Sqlite => {
-                    apply_one(&mut tx, poster, courier_cities, event, limits, now_ms).await?
+                    apply_one(&mut tx, poster, courier_cities, event, rules, now_ms).await?
                 }
                 // On PostgreSQL a concurrent transaction may change a row between the
                 // read and the guarded UPDATE: a savepoint undoes a refused event.
                 super::Backend::Postgres => {
                     let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
-                    let outcome = apply_one(
-                        &mut savepoint,
-                        poster,
-                        courier_cities,
-                        event,
-                        limits,
-                        now_ms,
-                    )
-                    .await?;
+                    let outcome =
+                        apply_one(&mut savepoint, poster, courier_cities, event, rules, now_ms)
+                            .await?;
                     match outcome {
                         Ok(_) => savepoint.commit().await?,
                         Err(_) => savepoint.rollback().await?,
@@ -254,9 +261,16 @@ impl Store {
                 ..ScanResult::default()
             });
             first_of.insert(&event.event_id, results.len());
-            fresh.push(results.len());
+            // An event for a bag that does not exist (for this poster) is not stored:
+            // its id stays free for the event the poster meant.
+            if result.code != "bag_not_found" {
+                fresh.push(results.len());
+            }
             results.push(result);
         }
+        // Rows in event-id order: two batches storing the same ids wait on each other
+        // at the first id they share, never in a cycle.
+        fresh.sort_by(|&a, &b| events[a].event_id.cmp(&events[b].event_id));
         let columns = 10;
         let mut inserted = 0;
         for chunk in fresh.chunks(super::rows_per_statement(self.backend, columns)) {

@@ -21,5 +21,6 @@ mod partners;
 mod performance;
 mod plans;
 mod receiver;
+mod robust;
 mod usecases;
 mod web;

@@ -43,7 +43,7 @@ fn raw_value(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
         .sum()
 }
 
-async fn metrics_text(app: &TestApp) -> String {
+pub(crate) async fn metrics_text(app: &TestApp) -> String {
     let resp = app
         .client
         .get(app.url("/metrics"))
