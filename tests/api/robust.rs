@@ -322,6 +322,25 @@ fn corpus(seller: &Seller, handover_id: &str) -> Vec<(reqwest::Method, String, O
             format!("/v1/sellers/{s}/claims"),
             body(r#"{"bag_id": "MB000000000000", "description": "lost\u0000"}"#),
         ),
+        (
+            Method::POST,
+            "/v1/scans".into(),
+            body(
+                r#"{"events": [{"event_id": "e-1", "type": "picked_up", "bag_id": "MB\u0000", "occurred_at": "2026-11-26T02:00:00Z", "measured_weight_g": 5}]}"#,
+            ),
+        ),
+        (
+            Method::POST,
+            "/v1/scans".into(),
+            body(
+                r#"{"events": [{"event_id": "e\u0000", "type": "received", "bag_id": "MB000000000000", "occurred_at": "2026-11-26T02:00:00Z", "parcels_found": ["LZ\u00001"]}]}"#,
+            ),
+        ),
+        (
+            Method::POST,
+            "/v1/claims/CL000000000000/decision".into(),
+            body(r#"{"accepted": true, "note": "ok\u0000"}"#),
+        ),
         (Method::GET, "/v1/tracking/LZ%00".into(), None),
         (
             Method::GET,
@@ -364,6 +383,9 @@ const EXPECTED: &[(u16, &str, &str)] = &[
     (422, "validation_failed", "pickup_date"),
     (422, "validation_failed", "tracking_numbers[0]"),
     (422, "validation_failed", "description"),
+    (422, "validation_failed", "events[0].bag_id"),
+    (422, "validation_failed", "events[0].event_id"),
+    (422, "validation_failed", "note"),
     (422, "validation_failed", "path"),
     (422, "validation_failed", "path"),
     (422, "validation_failed", "status"),
@@ -376,9 +398,13 @@ async fn answers(app: &TestApp) -> Vec<(u16, String, String)> {
     let parcels = app.register_many(&seller, "ODDH", 1, 100).await;
     let handover = app.book(&seller, &parcels).await;
     let handover_id = handover["id"].as_str().expect("id").to_owned();
+    let courier = app.courier().await;
     let mut out = Vec::new();
     for (method, path, body) in corpus(&seller, &handover_id) {
-        let token = if path.starts_with("/v1/isvs")
+        let token = if path == "/v1/scans" {
+            courier.as_str()
+        } else if path.starts_with("/v1/isvs")
+            || path.starts_with("/v1/claims")
             || path.starts_with("/v1/couriers")
             || path == "/v1/sellers"
         {
