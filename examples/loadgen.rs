@@ -11,6 +11,10 @@
 //! Bounded: `--bags` bags in all, and each phase stops issuing requests after
 //! `--max-seconds`. Every run makes a new seller, so runs can repeat on one database.
 //!
+//! With `--mixed-seconds N` it runs, instead of the two phases, N seconds of a mixed
+//! load (tracking reads, handover lists, the courier's route, single pickups and
+//! intakes) and prints p50/p99 per operation; any 5xx fails the run.
+//!
 //! ```text
 //! FIRSTMILE_DATABASE_URL='sqlite:///tmp/loadgen.db?mode=rwc' FIRSTMILE_OPERATOR_TOKEN=bench \
 //!   FIRSTMILE_LISTEN=127.0.0.1:18080 target/release/firstmile &
@@ -57,6 +61,11 @@ struct Args {
     /// Time limit of each phase (setup and each scan phase), seconds.
     #[arg(long, env = "FIRSTMILE_LOADGEN_MAX_SECONDS", default_value_t = 120)]
     max_seconds: u64,
+    /// Instead of the two scan phases, a mixed load for this many seconds: tracking
+    /// reads, handover list reads, the courier's route, pickups and intakes (one
+    /// event a request), each client picking the next operation in turn.
+    #[arg(long, env = "FIRSTMILE_LOADGEN_MIXED_SECONDS", default_value_t = 0)]
+    mixed_seconds: u64,
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -171,6 +180,9 @@ async fn run(args: Args) -> Result<(), BoxError> {
     );
 
     let weight_g = i64::try_from(args.parcels_per_bag)? * 100 + 200;
+    if args.mixed_seconds > 0 {
+        return mixed(&api, &setup, &args, weight_g).await;
+    }
     let run_id = format!("{}", Utc::now().timestamp_millis());
     let pickups: Vec<Value> = setup
         .bags
@@ -207,6 +219,8 @@ async fn run(args: Args) -> Result<(), BoxError> {
 }
 
 struct Setup {
+    seller_id: String,
+    seller_token: String,
     courier: String,
     center: String,
     bags: Vec<Bag>,
@@ -315,6 +329,8 @@ async fn set_up(api: &Api, args: &Args) -> Result<Setup, BoxError> {
         )
         .await?;
     Ok(Setup {
+        seller_id,
+        seller_token,
         courier: str_field(&courier, "api_key")?,
         center: str_field(&center, "api_key")?,
         bags,
@@ -444,4 +460,124 @@ async fn phase(
     }
     total.elapsed = started.elapsed();
     Ok(total)
+}
+
+/// The operations of the mixed load, in the order each client takes them.
+const MIX: &[&str] = &[
+    "tracking",
+    "list",
+    "picked_up",
+    "tracking",
+    "route",
+    "received",
+    "tracking",
+    "list",
+];
+
+/// Per operation: latencies and answers of the server's own failure (5xx or none).
+type MixReport = std::collections::BTreeMap<&'static str, (Vec<Duration>, usize)>;
+
+/// The mixed load: `--concurrency` clients for `--mixed-seconds`; pickups take the
+/// bags in turn, intakes the bags picked up. Fails on any 5xx.
+async fn mixed(api: &Api, setup: &Setup, args: &Args, weight_g: i64) -> Result<(), BoxError> {
+    let bags = Arc::new(setup.bags.clone());
+    let next_pickup = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let picked: Arc<Mutex<VecDeque<usize>>> = Arc::default();
+    let deadline = Instant::now() + Duration::from_secs(args.mixed_seconds);
+    let today = Utc::now()
+        .with_timezone(&FixedOffset::east_opt(8 * 3600).ok_or("offset")?)
+        .date_naive();
+    let mut workers = Vec::new();
+    for w in 0..args.concurrency {
+        let (api, bags, next_pickup, picked) = (
+            api.clone(),
+            bags.clone(),
+            next_pickup.clone(),
+            picked.clone(),
+        );
+        let (seller_id, seller_token) = (setup.seller_id.clone(), setup.seller_token.clone());
+        let (courier, center) = (setup.courier.clone(), setup.center.clone());
+        workers.push(tokio::spawn(async move {
+            let mut report = MixReport::new();
+            let mut k = w;
+            while Instant::now() < deadline {
+                let op = MIX[k % MIX.len()];
+                // A bag picked up by this request, offered for intake once answered.
+                let mut just_picked = None;
+                k += 1;
+                let now = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+                let bag = &bags[k % bags.len()];
+                let (method, path, token, body) = match op {
+                    "tracking" => (Method::GET, format!("/v1/tracking/{}", bag.parcels[0]), &seller_token, Value::Null),
+                    "list" => (Method::GET, format!("/v1/sellers/{seller_id}/handovers?limit=20"), &seller_token, Value::Null),
+                    "route" => (Method::GET, format!("/v1/courier/pickups?date={today}&limit=20"), &courier, Value::Null),
+                    "picked_up" => {
+                        let i = next_pickup.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let Some(b) = bags.get(i) else { continue };
+                        just_picked = Some(i);
+                        let e = json!({"event_id": format!("mx-pu-{}", b.id), "type": "picked_up", "bag_id": b.id,
+                                       "occurred_at": now, "measured_weight_g": weight_g});
+                        (Method::POST, "/v1/scans".to_owned(), &courier, json!({"events": [e]}))
+                    }
+                    _ => {
+                        let Some(i) = picked.lock().ok().and_then(|mut q| q.pop_front()) else { continue };
+                        let b = &bags[i];
+                        let e = json!({"event_id": format!("mx-rc-{}", b.id), "type": "received", "bag_id": b.id,
+                                       "occurred_at": now, "parcels_found": b.parcels});
+                        (Method::POST, "/v1/scans".to_owned(), &center, json!({"events": [e]}))
+                    }
+                };
+                let sent = Instant::now();
+                let mut req = api.client.request(method, api.base.join(&path).expect("path")).bearer_auth(token);
+                if !body.is_null() {
+                    req = req.json(&body);
+                }
+                let failed = match req.send().await {
+                    Ok(resp) => {
+                        let status = resp.status();
+                        let _ = resp.bytes().await;
+                        status.is_server_error()
+                    }
+                    Err(_) => true,
+                };
+                if let (Some(i), Ok(mut q)) = (just_picked, picked.lock()) {
+                    q.push_back(i);
+                }
+                let entry = report.entry(op).or_default();
+                entry.0.push(sent.elapsed());
+                entry.1 += usize::from(failed);
+            }
+            report
+        }));
+    }
+    let mut total = MixReport::new();
+    for w in workers {
+        for (op, (lat, failed)) in w.await? {
+            let entry = total.entry(op).or_default();
+            entry.0.extend(lat);
+            entry.1 += failed;
+        }
+    }
+    println!("operation   requests  5xx  p50_ms  p99_ms  max_ms");
+    let mut failures = 0;
+    for (op, (mut lat, failed)) in total {
+        lat.sort();
+        let pct = |p: f64| {
+            let i = ((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len().max(1)) - 1;
+            lat.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+        };
+        println!(
+            "{op:<10} {:>9} {:>4} {:>7.1} {:>7.1} {:>7.1}",
+            lat.len(),
+            failed,
+            pct(0.50),
+            pct(0.99),
+            lat.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+        );
+        failures += failed;
+    }
+    if failures > 0 {
+        return Err(format!("{failures} requests failed on the server's side").into());
+    }
+    Ok(())
 }
