@@ -335,6 +335,12 @@ pub const CODES: &[Code] = &[
         "A parcel breaks the bag limits on its own.",
     ),
     c(
+        "no_bags_declared",
+        422,
+        "No bags declared",
+        "A booking without auto_plan declares at least one bag, each with at least one parcel.",
+    ),
+    c(
         "parcel_listed_twice",
         422,
         "Parcel listed twice",

@@ -3,7 +3,9 @@
 //! at intake, which only the operator decides.
 
 use super::sellers::seller_scope;
-use super::{Ctx, Page, PageRequest, ServiceResult, filter_value, page_limit, require};
+use super::{
+    Ctx, Page, PageRequest, ServiceError, ServiceResult, filter_value, page_limit, require,
+};
 use crate::domain::{BagSelector, BagStatus, Principal, Role};
 use crate::store::{BagPage, ClaimRecord};
 
@@ -39,6 +41,9 @@ pub async fn list_bags(
         .await?)
 }
 
+/// The longest description of a claim, in characters.
+pub const MAX_DESCRIPTION: usize = 2000;
+
 /// A claim as a seller opens it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewClaim {
@@ -56,6 +61,14 @@ pub async fn open_claim(
     claim: &NewClaim,
 ) -> ServiceResult<ClaimRecord> {
     seller_scope(ctx, caller, seller_id).await?;
+    let length = claim.description.trim().chars().count();
+    if !(1..=MAX_DESCRIPTION).contains(&length) {
+        return Err(ServiceError::field(
+            "description",
+            "length",
+            format!("say what happened, in 1 to {MAX_DESCRIPTION} characters"),
+        ));
+    }
     Ok(ctx
         .store
         .insert_claim(

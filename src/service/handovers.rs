@@ -171,6 +171,12 @@ async fn choose_bags(
             "required",
             "give bags, or set auto_plan: true",
         )),
+        (Some(bags), false) if bags.is_empty() || bags.iter().any(|b| b.parcels.is_empty()) => {
+            Err(ServiceError::rule(
+                "no_bags_declared",
+                "declare at least one bag, each with at least one parcel",
+            ))
+        }
         (Some(bags), false) => Ok(bags),
         (None, true) => {
             let plan = plan_for_seller(ctx, seller_id, booking.tracking_numbers.as_deref()).await?;

@@ -6,6 +6,7 @@ mod helpers;
 
 mod binary;
 mod browser;
+mod browser_more;
 mod coverage;
 mod docs_page;
 mod documents;
