@@ -412,6 +412,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("cl.submit", "提交索赔", "Open the claim"),
     ("cl.list", "我的索赔", "Your claims"),
     ("cl.basis", "依据", "Basis"),
+    ("cl.claimed", "索赔的包裹", "Parcels claimed"),
     ("cl.opened_at", "提交时间", "Opened at"),
     ("cl.decided_at", "处理时间", "Decided at"),
     ("cl.note", "处理意见", "Decision note"),

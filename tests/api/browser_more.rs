@@ -45,6 +45,15 @@ async fn value(c: &Client, id: &str) -> String {
     .unwrap_or_default()
 }
 
+/// A desktop screenshot of the page's first 1,600 px, not only the first screen.
+async fn tall_screenshot(c: &Client, name: &str) {
+    c.set_window_size(1280, 1600).await.expect("a tall window");
+    screenshot(c, name).await;
+    c.set_window_size(1280, 900)
+        .await
+        .expect("the desktop window");
+}
+
 /// The bag of a handover that holds `parcel`.
 fn bag_with(handover: &Value, parcel: &str) -> String {
     handover["bags"]
@@ -82,7 +91,7 @@ async fn declared_bags_are_booked_and_a_bag_is_edited_until_its_pickup(app: Test
     assert!(text(&c, "#error-detail").await.contains("bag 2"));
     assert_eq!(value(&c, "parcels_2").await, p[2]);
     assert_eq!(value(&c, "length_2").await, "130");
-    screenshot(&c, "book-declare-desktop").await;
+    tall_screenshot(&c, "book-declare-desktop").await;
 
     // A parcel already in another handover's bag: refused, naming it.
     set(&c, "parcels_2", &format!("{}\n{}", p[2], p[3])).await;
@@ -126,7 +135,7 @@ async fn declared_bags_are_booked_and_a_bag_is_edited_until_its_pickup(app: Test
     set(&c, "parcels", &p[3]).await;
     click(&c, "#add-parcels").await;
     assert!(text(&c, "#error").await.contains("有包裹已在其他集包袋中"));
-    screenshot(&c, "bag-desktop").await;
+    tall_screenshot(&c, "bag-desktop").await;
 
     // The courier picks the bag up while the page is open: the edit is refused, with
     // the reason, and the page no longer offers it.
@@ -239,7 +248,7 @@ async fn a_claim_for_an_overdue_bag_is_listed_with_the_operators_decision(app: T
         card.contains("已赔付") && card.contains("按申报价值赔付 120 元"),
         "{card}"
     );
-    screenshot(&c, "claims-desktop").await;
+    tall_screenshot(&c, "claims-desktop").await;
     let _ = c.close().await;
 }
 
@@ -320,7 +329,7 @@ async fn the_performance_page_shows_its_plots_and_every_page_fits_a_phone(app: T
         .await
         .expect("the plots");
     assert_eq!(loaded, json!([true, true]));
-    screenshot(&c, "performance-desktop").await;
+    tall_screenshot(&c, "performance-desktop").await;
     let cookie = session_cookie(&c).await;
     let no_redirect = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
