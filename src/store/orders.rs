@@ -17,7 +17,7 @@
 
 use super::events::{NewEvent, append};
 use super::handovers::insert_event;
-use super::{Store, StoreResult, placeholders, values_rows};
+use super::{Store, StoreResult, key_guard, placeholders, values_rows};
 use crate::domain::time::china_date;
 use crate::domain::{CancelReason, EventType, OrderStatus, Principal};
 use sqlx::{Any, Row, Transaction};
@@ -328,8 +328,9 @@ async fn void_parcels(
     for chunk in removed.chunks(super::rows_per_statement(super::backend_of(tx), 1)) {
         let sql = format!(
             "UPDATE parcel SET status = 'cancelled', bag_id = NULL, cancelled_at_ms = $2
-             WHERE seller_id = $1 AND status = 'registered' AND tracking_number IN ({})",
-            placeholders(3, chunk.len())
+             WHERE tracking_number IN ({}) AND {}",
+            placeholders(3, chunk.len()),
+            key_guard("seller_id = $1 AND status = 'registered'")
         );
         let mut query = sqlx::query(&sql).bind(seller_id).bind(now_ms);
         for t in chunk {
