@@ -249,6 +249,16 @@ async fn a_claim_for_an_overdue_bag_is_listed_with_the_operators_decision(app: T
         "{card}"
     );
     tall_screenshot(&c, "claims-desktop").await;
+
+    // In English too.
+    c.goto(&app.url("/web/lang/en?back=/web/claims"))
+        .await
+        .expect("English");
+    let card = text(&c, &format!("#claim-{claim}")).await;
+    assert!(
+        card.contains("Accepted") && card.contains("Bag overdue in transit"),
+        "{card}"
+    );
     let _ = c.close().await;
 }
 
@@ -317,7 +327,20 @@ async fn the_performance_page_shows_its_plots_and_every_page_fits_a_phone(app: T
     sign_in(&c, &app, &seller).await;
     click(&c, "nav a[href='/web/performance']").await;
     assert_eq!(text(&c, "#threshold").await, "30.0%");
-    assert!(text(&c, "#rate").await.ends_with('%'));
+    // Today's rate is the API's, as a percentage.
+    let (status, perf) = app
+        .get(
+            &format!("/v1/sellers/{}/performance", seller.id),
+            &seller.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{perf}");
+    let rate = perf["days"]
+        .as_array()
+        .and_then(|d| d.last())
+        .and_then(|d| d["cancellation_rate"].as_f64())
+        .expect("today's rate");
+    assert_eq!(text(&c, "#rate").await, format!("{:.1}%", rate * 100.0));
     assert!(text(&c, "#vacation").await.contains("休假模式"));
     assert!(text(&c, "#sla").await.contains("SZX"));
     let loaded: Value = c
