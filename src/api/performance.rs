@@ -7,6 +7,7 @@
 use super::error::ApiError;
 use super::extract::{ApiQuery, Auth};
 use crate::app::AppState;
+use crate::documents::plots::PlotWords;
 use crate::domain::time::format_ms;
 use crate::service::first_scan::{self, FirstScanDay};
 use crate::service::performance::{self, Performance, StoreVacation};
@@ -184,6 +185,7 @@ pub async fn cancellation_rate_svg(
         state.ctx(),
         &auth.0,
         &seller_id,
+        &PlotWords::english(),
     )
     .await?))
 }
@@ -200,6 +202,7 @@ pub async fn first_scan_lead_time_svg(
         state.ctx(),
         &auth.0,
         &seller_id,
+        &PlotWords::english(),
     )
     .await?))
 }

@@ -514,6 +514,29 @@ const TABLE: &[(&str, &str, &str)] = &[
         "没有有风险的包裹。",
         "No parcel is at risk.",
     ),
+    (
+        "plot.rate_caption",
+        "店铺取消率（买家原因 + 入库超时）",
+        "Store cancellation rate (buyer + late intake)",
+    ),
+    ("plot.vacation", "休假模式", "vacation mode"),
+    ("plot.threshold", "门槛", "threshold"),
+    ("plot.daily_rate", "每日取消率", "daily rate"),
+    (
+        "plot.lead_caption",
+        "首扫时效中位数（备货完成后小时数）",
+        "Median first-scan lead time (hours after RTS)",
+    ),
+    (
+        "plot.without_backdating",
+        "不回溯（入库）",
+        "without backdating (intake)",
+    ),
+    (
+        "plot.with_backdating",
+        "回溯（集包袋揽收）",
+        "with backdating (bag pickup)",
+    ),
     ("reason.normal", "正常", "Normal"),
     (
         "reason.above_threshold",

@@ -2,12 +2,13 @@
 //! of today's check against the threshold, whether the store is in vacation mode and
 //! until when, tomorrow's forecast, the first-scan SLA of the last 30 days and the
 //! parcels at risk, with the two plots. The plots are the API's SVGs
-//! (`service::plots`), served here for the session, so the page needs no API key and
-//! no asset from elsewhere.
+//! (`service::plots`), served here for the session and written in the page's
+//! language, so the page needs no API key and no asset from elsewhere.
 
 use super::i18n::{Lang, translate};
 use super::{Signed, notice, render};
 use crate::app::AppState;
+use crate::documents::plots::PlotWords;
 use crate::domain::time::format_china;
 use crate::service::ServiceResult;
 use crate::service::first_scan::{get_first_scan_sla, list_first_scan_at_risk};
@@ -146,10 +147,27 @@ fn svg(plot: ServiceResult<String>) -> Response {
     }
 }
 
+/// The plots' words in the page's language.
+fn plot_words(lang: Lang) -> PlotWords {
+    let t = |key: &str| translate(lang, key);
+    PlotWords {
+        rate_caption: t("plot.rate_caption"),
+        vacation: t("plot.vacation"),
+        threshold: t("plot.threshold"),
+        daily_rate: t("plot.daily_rate"),
+        lead_caption: t("plot.lead_caption"),
+        without_backdating: t("plot.without_backdating"),
+        with_backdating: t("plot.with_backdating"),
+    }
+}
+
 async fn cancellation_rate(State(state): State<AppState>, signed: Signed) -> Response {
-    svg(cancellation_rate_svg(state.ctx(), &signed.principal, &signed.seller_id).await)
+    let words = plot_words(signed.lang);
+    svg(cancellation_rate_svg(state.ctx(), &signed.principal, &signed.seller_id, &words).await)
 }
 
 async fn first_scan_lead_time(State(state): State<AppState>, signed: Signed) -> Response {
-    svg(first_scan_lead_time_svg(state.ctx(), &signed.principal, &signed.seller_id).await)
+    let words = plot_words(signed.lang);
+    let plot = first_scan_lead_time_svg(state.ctx(), &signed.principal, &signed.seller_id, &words);
+    svg(plot.await)
 }

@@ -310,14 +310,18 @@ async fn the_performance_page_shows_its_plots_and_every_page_fits_a_phone(app: T
     let courier = app.courier().await;
     let center = app.sorting_center("SZX").await;
     order_history(&app, &seller).await;
-    let p = app.register_many(&seller, "PHN", 4, 500).await;
-    let online = app.book(&seller, &p[..1]).await;
-    let bag = online["bags"][0]["id"].as_str().unwrap_or("?").to_owned();
-    app.pick_up(&courier, &bag, &app.now(), 500).await;
-    app.advance_hours(20);
-    app.receive(&center, &bag, &app.now(), &[p[0].as_str()])
-        .await;
-    let open = app.book(&seller, &p[1..3]).await;
+    let p = app.register_many(&seller, "PHN", 6, 500).await;
+    // Three days of a parcel going online: picked up, received 4 hours later.
+    for parcel in &p[..3] {
+        let online = app.book(&seller, std::slice::from_ref(parcel)).await;
+        let bag = online["bags"][0]["id"].as_str().unwrap_or("?").to_owned();
+        app.pick_up(&courier, &bag, &app.now(), 500).await;
+        app.advance_hours(4);
+        app.receive(&center, &bag, &app.now(), &[parcel.as_str()])
+            .await;
+        app.advance_hours(20);
+    }
+    let open = app.book(&seller, &p[3..5]).await;
     let (hid, open_bag) = (
         open["id"].as_str().unwrap_or("?").to_owned(),
         open["bags"][0]["id"].as_str().unwrap_or("?").to_owned(),
@@ -358,7 +362,11 @@ async fn the_performance_page_shows_its_plots_and_every_page_fits_a_phone(app: T
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    for plot in ["cancellation-rate", "first-scan-lead-time"] {
+    // In the page's language (Chinese here; the API's are English).
+    for (plot, words) in [
+        ("cancellation-rate", "店铺取消率"),
+        ("first-scan-lead-time", "首扫时效中位数"),
+    ] {
         let url = app.url(&format!("/web/performance/{plot}.svg"));
         let resp = no_redirect
             .get(&url)
@@ -373,7 +381,8 @@ async fn the_performance_page_shows_its_plots_and_every_page_fits_a_phone(app: T
                 .and_then(|v| v.to_str().ok()),
             Some("image/svg+xml")
         );
-        assert!(resp.text().await.unwrap_or_default().contains("<svg"));
+        let svg = resp.text().await.unwrap_or_default();
+        assert!(svg.contains("<svg") && svg.contains(words), "{plot}");
         let anonymous = no_redirect.get(&url).send().await.expect("plot");
         assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
     }
