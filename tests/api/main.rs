@@ -6,6 +6,7 @@ mod helpers;
 
 mod binary;
 mod browser;
+mod contract;
 mod coverage;
 mod docs_page;
 mod documents;
@@ -21,5 +22,6 @@ mod partners;
 mod performance;
 mod plans;
 mod receiver;
+mod schema_check;
 mod usecases;
 mod web;
