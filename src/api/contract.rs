@@ -208,10 +208,37 @@ fn finish_problem(doc: &mut Value) {
     }]);
 }
 
+/// Every time the API shows is RFC 3339 (`domain::time::format_ms`), and every
+/// field holding one is named `*_at` (docs/api.md): those string properties get
+/// `format: date-time`.
+fn finish_times(doc: &mut Value) {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for schema in schemas.values_mut() {
+        let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for (name, prop) in props.iter_mut() {
+            let string = prop["type"] == "string"
+                || prop["type"]
+                    .as_array()
+                    .is_some_and(|t| t.contains(&json!("string")));
+            if name.ends_with("_at") && string && prop.get("format").is_none() {
+                prop["format"] = json!("date-time");
+            }
+        }
+    }
+}
+
 /// Completes the generated document.
 pub fn finish(doc: &mut Value) {
     doc["servers"] = json!([{"url": "/", "description": "This server"}]);
     finish_problem(doc);
+    finish_times(doc);
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
