@@ -7,6 +7,7 @@ mod helpers;
 mod binary;
 mod browser;
 mod contract;
+mod contract_limits;
 mod coverage;
 mod docs_page;
 mod documents;
