@@ -31,7 +31,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct BagsQuery {
     /// `open`, `picked_up`, `received`, `cancelled`, or `overdue` (picked up and not
     /// received within the route's expected transit time).
+    #[param(value_type = Option<super::vocab::BagFilterName>)]
     pub status: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
     pub cursor: Option<String>,
 }
@@ -65,13 +67,17 @@ pub async fn list_bags(
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[schema(examples(json!({"bag_id": "MB4K2R9XQ7M1ZT", "tracking_numbers": ["LZ0002"], "description": "LZ0002 was not in the bag at intake"})))]
 pub struct CreateClaimRequest {
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub bag_id: String,
     /// The parcels claimed for (default: the whole bag, which must be overdue).
     #[validate(length(max = 300))]
+    #[schema(max_items = 300)]
     pub tracking_numbers: Option<Vec<String>>,
     #[validate(length(min = 1, max = 2000))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub description: String,
 }
 
@@ -85,7 +91,6 @@ pub struct ClaimResponse {
     /// `overdue_bag` or `missing_parcels`.
     pub basis: String,
     /// `open`, `accepted` or `rejected`.
-    #[schema(value_type = String)]
     pub status: ClaimStatus,
     pub decision_note: Option<String>,
     pub created_at: String,
@@ -153,6 +158,7 @@ pub async fn list_claims(
 pub struct ClaimDecisionRequest {
     pub accepted: bool,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: String,
 }
 

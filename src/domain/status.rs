@@ -220,6 +220,15 @@ pub enum BagSelector {
     Overdue,
 }
 
+impl BagSelector {
+    /// Every name the bag list's filter takes: the bag statuses, then `overdue`.
+    pub fn names() -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = BagStatus::ALL.iter().map(|s| s.as_str()).collect();
+        names.push("overdue");
+        names
+    }
+}
+
 impl TryFrom<&str> for BagSelector {
     type Error = UnknownName;
     fn try_from(raw: &str) -> Result<Self, Self::Error> {

@@ -6,7 +6,7 @@ use super::sellers::seller_scope;
 use super::{
     Ctx, Page, PageRequest, ServiceError, ServiceResult, filter_value, page_limit, require,
 };
-use crate::domain::{BagSelector, BagStatus, Principal, Role};
+use crate::domain::{BagSelector, Principal, Role};
 use crate::store::{BagPage, ClaimRecord};
 
 /// Which page of a seller's bags.
@@ -25,8 +25,7 @@ pub async fn list_bags(
     filter: &BagFilter,
 ) -> ServiceResult<BagPage> {
     seller_scope(ctx, caller, seller_id).await?;
-    let mut allowed: Vec<&str> = BagStatus::ALL.iter().map(|s| s.as_str()).collect();
-    allowed.push("overdue");
+    let allowed = BagSelector::names();
     let selector: Option<BagSelector> = filter_value("status", filter.status.as_deref(), &allowed)?;
     let limit = page_limit(filter.limit)?;
     Ok(ctx

@@ -232,7 +232,7 @@ pub async fn list_handovers(
     let status: Option<HandoverStatus> =
         filter_value("status", filter.status.as_deref(), &allowed)?;
     let limit = page_limit(filter.limit)?;
-    let pickup_date = match filter.pickup_date.as_deref().filter(|d| !d.is_empty()) {
+    let pickup_date = match filter.pickup_date.as_deref() {
         None => None,
         Some(raw) => Some(
             parse_date(raw)
