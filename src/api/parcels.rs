@@ -4,7 +4,7 @@
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
 use crate::app::AppState;
-use crate::domain::{IntakeStatus, ParcelStatus};
+use crate::domain::{IntakeStatus, ParcelStatus, RegistrationStatus};
 use crate::service::parcels::{self, ParcelFilter};
 use crate::store::{NewParcel, ParcelOutcome, ParcelRecord};
 use axum::Json;
@@ -66,8 +66,7 @@ pub struct RegisterParcelsRequest {
 pub struct ParcelItemResult {
     pub index: usize,
     pub tracking_number: String,
-    /// `registered` or `rejected`.
-    pub status: String,
+    pub status: RegistrationStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -127,14 +126,14 @@ pub async fn register_parcels(
             ParcelOutcome::Registered => ParcelItemResult {
                 index,
                 tracking_number: item.tracking_number,
-                status: "registered".into(),
+                status: RegistrationStatus::Registered,
                 code: None,
                 message: None,
             },
             ParcelOutcome::Rejected { code, message } => ParcelItemResult {
                 index,
                 tracking_number: item.tracking_number,
-                status: "rejected".into(),
+                status: RegistrationStatus::Rejected,
                 code: Some(code.into()),
                 message: Some(message),
             },

@@ -6,8 +6,8 @@ use super::dto::{BagResponse, PageQuery, bag_response};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
 use crate::app::AppState;
-use crate::domain::ClaimStatus;
 use crate::domain::time::format_ms;
+use crate::domain::{ClaimBasis, ClaimStatus};
 use crate::service::claims::{self, BagFilter, NewClaim};
 use crate::store::ClaimRecord;
 use axum::Json;
@@ -88,8 +88,7 @@ pub struct ClaimResponse {
     pub bag_id: String,
     pub tracking_numbers: Vec<String>,
     pub description: String,
-    /// `overdue_bag` or `missing_parcels`.
-    pub basis: String,
+    pub basis: ClaimBasis,
     /// `open`, `accepted` or `rejected`.
     pub status: ClaimStatus,
     pub decision_note: Option<String>,

@@ -6,9 +6,9 @@
 //! later, to answer with the field's path) name them with `value_type`.
 
 use crate::domain::{
-    BagSelector, BagStatus, CancelReason, ClaimStatus, EventType, FirstScanBasis, HandoverStatus,
-    IntakeStatus, OrderStatus, ParcelStatus, PickupFailureReason, ScanType, TrackingEventType,
-    TrackingStatus,
+    BagSelector, BagStatus, CancelReason, ClaimBasis, ClaimStatus, DeliveryStatus, EventType,
+    FirstScanBasis, HandoverStatus, IntakeStatus, OrderStatus, ParcelStatus, PickupFailureReason,
+    RegistrationStatus, ScanType, TrackingEventType, TrackingStatus,
 };
 use std::borrow::Cow;
 use utoipa::openapi::RefOr;
@@ -59,6 +59,9 @@ vocabulary! {
     ParcelStatus => "ParcelStatus", "A parcel's own state: its order is valid or was cancelled.";
     IntakeStatus => "IntakeStatus", "What the intake of its bag found of a registered parcel.";
     ClaimStatus => "ClaimStatus", "A claim's state.";
+    ClaimBasis => "ClaimBasis", "What a claim rests on: an overdue bag, or parcels missing at intake (rule 16).";
+    DeliveryStatus => "DeliveryStatus", "Where a webhook delivery stands.";
+    RegistrationStatus => "RegistrationStatus", "What became of one item of a parcel registration.";
     OrderStatus => "OrderStatus", "An order's verification state (rule 20).";
     CancelReason => "CancelReason", "Why an order was cancelled (rule 21).";
     ScanType => "ScanType", "What a scan event reports.";

@@ -5,6 +5,7 @@
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth};
 use crate::app::AppState;
+use crate::domain::DeliveryStatus;
 use crate::domain::time::format_ms;
 use crate::service::webhooks::{self, WebhookWithSecret};
 use crate::store::{AttemptRecord, WebhookRecord};
@@ -160,7 +161,7 @@ pub struct AttemptResponse {
     pub latency_ms: i64,
     pub error: Option<String>,
     /// The delivery now: `pending` (a retry is scheduled), `delivered` or `failed`.
-    pub delivery_status: String,
+    pub delivery_status: DeliveryStatus,
 }
 
 fn attempt_response(a: AttemptRecord) -> AttemptResponse {
