@@ -32,22 +32,33 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct BagInput {
     #[validate(length(min = 1, max = 1000))]
+    #[schema(min_items = 1, max_items = 1000)]
     pub parcels: Vec<String>,
+    #[validate(range(exclusive_min = 0.0, max = 500.0))]
+    #[schema(exclusive_minimum = 0.0, maximum = 500.0)]
     pub length_cm: f64,
+    #[validate(range(exclusive_min = 0.0, max = 500.0))]
+    #[schema(exclusive_minimum = 0.0, maximum = 500.0)]
     pub width_cm: f64,
+    #[validate(range(exclusive_min = 0.0, max = 500.0))]
+    #[schema(exclusive_minimum = 0.0, maximum = 500.0)]
     pub height_cm: f64,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"sorting_center": "SZX", "pickup_date": "2026-11-26", "auto_plan": true})))]
 pub struct CreateHandoverRequest {
     /// Destination sorting center code (`SZX`, `YIW`).
     #[validate(length(min = 1, max = 16))]
+    #[schema(min_length = 1, max_length = 16)]
     pub sorting_center: String,
     /// `YYYY-MM-DD`, a day in China.
+    #[schema(format = Date, example = "2026-11-26")]
     pub pickup_date: String,
     /// Declared bags; or leave out and set `auto_plan`.
     #[validate(length(min = 1, max = 200), nested)]
+    #[schema(min_items = 1, max_items = 200)]
     pub bags: Option<Vec<BagInput>>,
     /// Let firstmile plan the bags from the seller's parcels.
     #[serde(default)]
@@ -55,6 +66,7 @@ pub struct CreateHandoverRequest {
     /// With `auto_plan`: which parcels (default: all registered, unbagged ones bound
     /// for this sorting center).
     #[validate(length(min = 1, max = 100_000))]
+    #[schema(min_items = 1, max_items = 100_000)]
     pub tracking_numbers: Option<Vec<String>>,
 }
 
@@ -95,10 +107,13 @@ pub async fn create_handover(
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only handovers in this status.
+    #[param(value_type = Option<crate::domain::HandoverStatus>)]
     pub status: Option<String>,
     /// Only handovers of this pickup day (`YYYY-MM-DD`, China).
+    #[param(format = Date, example = "2026-11-26")]
     pub pickup_date: Option<String>,
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
     /// From a previous page's `next_cursor`.
     pub cursor: Option<String>,
@@ -162,6 +177,7 @@ pub async fn cancel_handover(
 #[serde(deny_unknown_fields)]
 pub struct RescheduleRequest {
     /// The new pickup date, `YYYY-MM-DD`; checked against coverage again.
+    #[schema(format = Date, example = "2026-11-26")]
     pub pickup_date: String,
 }
 
@@ -191,6 +207,7 @@ pub async fn reschedule_handover(
 #[serde(deny_unknown_fields)]
 pub struct BagParcelsRequest {
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_items = 1, max_items = 300)]
     pub tracking_numbers: Vec<String>,
 }
 

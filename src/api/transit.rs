@@ -6,8 +6,8 @@ use super::dto::{BagResponse, PageQuery, bag_response};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
 use crate::app::AppState;
-use crate::domain::ClaimStatus;
 use crate::domain::time::format_ms;
+use crate::domain::{ClaimBasis, ClaimStatus};
 use crate::service::claims::{self, BagFilter, NewClaim};
 use crate::store::ClaimRecord;
 use axum::Json;
@@ -31,7 +31,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct BagsQuery {
     /// `open`, `picked_up`, `received`, `cancelled`, or `overdue` (picked up and not
     /// received within the route's expected transit time).
+    #[param(value_type = Option<super::vocab::BagFilterName>)]
     pub status: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
     pub cursor: Option<String>,
 }
@@ -66,13 +68,17 @@ pub async fn list_bags(
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(examples(json!({"bag_id": "MB4K2R9XQ7M1ZT", "tracking_numbers": ["LZ0002"], "description": "LZ0002 was not in the bag at intake"})))]
 pub struct CreateClaimRequest {
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub bag_id: String,
     /// The parcels claimed for (default: the whole bag, which must be overdue).
     #[validate(length(max = 300))]
+    #[schema(max_items = 300)]
     pub tracking_numbers: Option<Vec<String>>,
     #[validate(length(min = 1, max = 2000))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub description: String,
 }
 
@@ -83,10 +89,8 @@ pub struct ClaimResponse {
     pub bag_id: String,
     pub tracking_numbers: Vec<String>,
     pub description: String,
-    /// `overdue_bag` or `missing_parcels`.
-    pub basis: String,
+    pub basis: ClaimBasis,
     /// `open`, `accepted` or `rejected`.
-    #[schema(value_type = String)]
     pub status: ClaimStatus,
     pub decision_note: Option<String>,
     pub created_at: String,
@@ -155,6 +159,7 @@ pub async fn list_claims(
 pub struct ClaimDecisionRequest {
     pub accepted: bool,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: String,
 }
 

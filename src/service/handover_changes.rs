@@ -80,6 +80,13 @@ pub async fn edit_bag(
     tracking_numbers: &[String],
 ) -> ServiceResult<BagRecord> {
     seller_scope(ctx, caller, bag.seller_id).await?;
+    if tracking_numbers.is_empty() {
+        return Err(ServiceError::field(
+            "tracking_numbers",
+            "required",
+            "name at least one parcel to add or take out",
+        ));
+    }
     for (i, t) in tracking_numbers.iter().enumerate() {
         if let Some(first) = tracking_numbers[..i].iter().position(|s| s == t) {
             return Err(ServiceError::field(

@@ -6,6 +6,9 @@ mod helpers;
 
 mod binary;
 mod browser;
+mod browser_more;
+mod contract;
+mod contract_limits;
 mod coverage;
 mod docs_page;
 mod documents;
@@ -22,5 +25,6 @@ mod performance;
 mod plans;
 mod receiver;
 mod robust;
+mod schema_check;
 mod usecases;
 mod web;
