@@ -409,6 +409,18 @@ impl TestApp {
         body
     }
 
+    /// How many handovers the seller's list holds (its first page).
+    pub async fn handover_count(&self, seller: &Seller) -> usize {
+        let (status, list) = self
+            .get(
+                &format!("/v1/sellers/{}/handovers", seller.id),
+                &seller.token,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        list["items"].as_array().map_or(0, Vec::len)
+    }
+
     /// A courier serving Shenzhen.
     pub async fn courier(&self) -> String {
         self.courier_for(&["440300"]).await

@@ -595,13 +595,7 @@ async fn concurrent_repeats_of_an_idempotency_key_all_get_the_first_response(app
     }
     ids.dedup();
     assert_eq!(ids.len(), 1, "{ids:?}");
-    let (_, list) = app
-        .get(
-            &format!("/v1/sellers/{}/handovers", seller.id),
-            &seller.token,
-        )
-        .await;
-    assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(app.handover_count(&seller).await, 1);
 }
 
 /// The handover ids of the courier's route today, in route order.

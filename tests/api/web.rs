@@ -368,13 +368,7 @@ async fn declaring_editing_and_claiming_refuse_a_cross_site_post(app: TestApp) {
             assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{url} from {origin}");
         }
     }
-    let (_, list) = app
-        .get(
-            &format!("/v1/sellers/{}/handovers", seller.id),
-            &seller.token,
-        )
-        .await;
-    assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(app.handover_count(&seller).await, 1);
     assert_eq!(
         app.handover(&seller, &hid).await["bags"][0]["parcels"],
         serde_json::json!([parcels[0]])
