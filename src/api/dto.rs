@@ -66,6 +66,8 @@ pub struct BagResponse {
     pub pickup_not_reported: bool,
     /// When intake is due: pickup plus the route's expected transit.
     pub expected_by: Option<String>,
+    /// The bag's last change (what `updated_since` compares).
+    pub updated_at: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -94,6 +96,8 @@ pub struct HandoverResponse {
     pub created_at: String,
     pub picked_up_at: Option<String>,
     pub cancelled_at: Option<String>,
+    /// The handover's last change, its bags' included (what `updated_since` compares).
+    pub updated_at: String,
     pub bags: Vec<BagResponse>,
     /// Who changed the handover, and when (only on a single handover).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -117,6 +121,7 @@ pub fn bag_response(b: BagRecord) -> BagResponse {
         received_at: b.received_at_ms.map(format_ms),
         pickup_not_reported: b.pickup_not_reported,
         expected_by: b.picked_up_at_ms.map(|p| format_ms(p + b.transit_ms)),
+        updated_at: format_ms(b.updated_at_ms),
     }
 }
 
@@ -143,6 +148,7 @@ pub fn handover_response(v: HandoverView) -> HandoverResponse {
         created_at: format_ms(h.created_at_ms),
         picked_up_at: h.picked_up_at_ms.map(format_ms),
         cancelled_at: h.cancelled_at_ms.map(format_ms),
+        updated_at: format_ms(h.updated_at_ms),
         bags: v.bags.into_iter().map(bag_response).collect(),
         history: v.history.into_iter().map(history_entry).collect(),
     }

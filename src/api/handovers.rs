@@ -96,6 +96,9 @@ pub struct ListQuery {
     pub status: Option<String>,
     /// Only handovers of this pickup day (`YYYY-MM-DD`, China).
     pub pickup_date: Option<String>,
+    /// Only handovers changed at or after this time (RFC 3339): their status, date or
+    /// bags (a pickup, an intake, a bag edit, a parcel leaving a bag for a void order).
+    pub updated_since: Option<String>,
     /// Page size, 1 to 500 (default 50).
     pub limit: Option<usize>,
     /// From a previous page's `next_cursor`.
@@ -120,6 +123,7 @@ pub async fn list_handovers(
     let filter = HandoverFilter {
         status: q.status,
         pickup_date: q.pickup_date,
+        updated_since: q.updated_since,
         limit: q.limit,
         cursor: q.cursor,
     };

@@ -35,6 +35,11 @@ pub struct CreateSellerRequest {
     pub name: String,
     #[validate(nested)]
     pub pickup_address: AddressInput,
+    /// A test-mode seller for the sandbox: its keys start `fm_test_`, its data stays out
+    /// of every live list, count and report, and it may simulate its pickups and
+    /// intakes (`POST .../handovers/{handover_id}/simulate`). Default false.
+    #[serde(default)]
+    pub test_mode: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -43,6 +48,8 @@ pub struct SellerResponse {
     pub name: String,
     pub pickup_address: AddressView,
     pub created_at: String,
+    /// A test-mode (sandbox) seller.
+    pub test_mode: bool,
     /// Shown once, at creation: store it, it cannot be read again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
@@ -54,6 +61,7 @@ fn seller_response(s: &SellerRecord, api_key: Option<String>) -> SellerResponse 
         name: s.name.clone(),
         pickup_address: address_view(&s.address),
         created_at: format_ms(s.created_at_ms),
+        test_mode: s.test_mode,
         api_key,
     }
 }
@@ -70,6 +78,7 @@ pub async fn create_seller(
     let input = NewSeller {
         name: body.name,
         pickup_address: body.pickup_address,
+        test_mode: body.test_mode,
     };
     let (seller, token) = sellers::create_seller(state.ctx(), &auth.0, &input).await?;
     Ok((

@@ -32,6 +32,9 @@ pub struct BagsQuery {
     /// `open`, `picked_up`, `received`, `cancelled`, or `overdue` (picked up and not
     /// received within the route's expected transit time).
     pub status: Option<String>,
+    /// Only bags changed at or after this time (RFC 3339): status, or parcels added
+    /// or taken out.
+    pub updated_since: Option<String>,
     pub limit: Option<usize>,
     pub cursor: Option<String>,
 }
@@ -54,6 +57,7 @@ pub async fn list_bags(
 ) -> Result<Json<BagList>, ApiError> {
     let filter = BagFilter {
         status: q.status,
+        updated_since: q.updated_since,
         limit: q.limit,
         cursor: q.cursor,
     };

@@ -6,7 +6,7 @@
 
 use super::{Ctx, ServiceError, ServiceResult, require};
 use crate::domain::{Principal, Role};
-use crate::store::{ScanEvent, ScanResult};
+use crate::store::{ScanEvent, ScanReach, ScanResult};
 
 /// How far in the future an event's clock may run ahead of ours.
 pub const MAX_CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
@@ -30,11 +30,8 @@ pub async fn apply_scans(
     events: &[ScanEvent],
 ) -> ServiceResult<Vec<ScanResult>> {
     let poster = require(caller, &[Role::Courier, Role::SortingCenter], "post scans")?;
-    let results = ctx
-        .store
-        .apply_scans(poster, events, &ctx.settings.limits, ctx.clock.now_ms())
-        .await?;
-    let accepted = results.iter().filter(|r| r.accepted).count();
+    let reach = ctx.store.live_reach(poster).await?;
+    let results = record_scans(ctx, poster, &reach, events).await?;
     for (event, result) in events.iter().zip(&results) {
         let code = if result.duplicate {
             "duplicate"
@@ -43,11 +40,36 @@ pub async fn apply_scans(
         };
         crate::metrics::scan_event(event.kind.as_str(), code);
     }
+    Ok(results)
+}
+
+/// Applies scans of `poster` on the bags it reaches: the one path of every scan, the
+/// couriers' and sorting centers' (above) and the sandbox's (`service::sandbox`), so a
+/// simulated pickup or intake changes the same rows and writes the same events and
+/// webhooks as a real one. Simulated scans are not counted in the live metrics.
+pub(crate) async fn record_scans(
+    ctx: Ctx<'_>,
+    poster: &Principal,
+    reach: &ScanReach,
+    events: &[ScanEvent],
+) -> ServiceResult<Vec<ScanResult>> {
+    let results = ctx
+        .store
+        .apply_scans(
+            poster,
+            reach,
+            events,
+            &ctx.settings.limits,
+            ctx.clock.now_ms(),
+        )
+        .await?;
+    let accepted = results.iter().filter(|r| r.accepted).count();
     tracing::info!(
         poster.role = poster.role.as_str(),
         poster.id = %poster.id,
         scans.events = results.len(),
         scans.accepted = accepted,
+        scans.test_mode = reach.test_mode,
         "scans applied"
     );
     Ok(results)

@@ -65,8 +65,8 @@ impl Store {
         let a = &new.address;
         sqlx::query(
             "INSERT INTO handover (handover_id, seller_id, sorting_center, pickup_date, status, province_code,
-                                   city_code, street, lat, lon, created_at_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                                   city_code, street, lat, lon, created_at_ms, updated_at_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
         )
         .bind(&handover_id)
         .bind(&new.seller_id)
@@ -85,9 +85,9 @@ impl Store {
         if !bag_ids.is_empty() {
             let sql = format!(
                 "INSERT INTO bag (bag_id, handover_id, seller_id, sorting_center, status, length_cm, width_cm,
-                                  height_cm, created_at_ms, transit_ms)
+                                  height_cm, created_at_ms, transit_ms, updated_at_ms)
                  VALUES {}",
-                values_rows(bag_ids.len(), 10)
+                values_rows(bag_ids.len(), 11)
             );
             let mut query = sqlx::query(&sql);
             for (bag_id, b) in bag_ids.iter().zip(&new.bags) {
@@ -101,7 +101,8 @@ impl Store {
                     .bind(b.sides_cm[1])
                     .bind(b.sides_cm[2])
                     .bind(now_ms)
-                    .bind(new.transit_hours * 3_600_000);
+                    .bind(new.transit_hours * 3_600_000)
+                    .bind(now_ms);
             }
             query.execute(&mut *tx).await?;
         }
@@ -199,7 +200,7 @@ async fn assign_parcels(
 ) -> StoreResult<()> {
     for chunk in parcels.chunks(super::rows_per_statement(super::backend_of(tx), 1)) {
         let sql = format!(
-            "UPDATE parcel SET bag_id = $1, bagged_at_ms = $2
+            "UPDATE parcel SET bag_id = $1, bagged_at_ms = $2, updated_at_ms = $2
              WHERE seller_id = $3 AND status = 'registered' AND bag_id IS NULL AND tracking_number IN ({})",
             placeholders(4, chunk.len())
         );

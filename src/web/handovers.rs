@@ -94,6 +94,7 @@ async fn list_page(
         pickup_date: q.date.clone().filter(|d| !d.is_empty()),
         limit: Some(PAGE_SIZE),
         cursor: q.cursor.clone().filter(|c| !c.is_empty()),
+        ..HandoverFilter::default()
     };
     let (items, next, error) =
         match list_handovers(state.ctx(), &signed.principal, &signed.seller_id, &filter).await {

@@ -6,6 +6,7 @@ mod helpers;
 
 mod binary;
 mod browser;
+mod changes;
 mod coverage;
 mod docs_page;
 mod documents;
@@ -21,5 +22,6 @@ mod partners;
 mod performance;
 mod plans;
 mod receiver;
+mod sandbox;
 mod usecases;
 mod web;
