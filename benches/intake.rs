@@ -7,6 +7,12 @@
 //!   100 g, a handover with one 60x60x60 cm bag, a `picked_up` event), built by
 //!   `iter_batched` outside the measurement.
 //!
+//! - `book_300` and `book_300_with_history`: `Store::insert_handover` of one declared bag
+//!   of 300 freshly registered parcels, for a new seller and for a seller that already
+//!   holds `FIRSTMILE_BENCH_HISTORY` parcels (default 300,000; nine in ten of them
+//!   bagged and handed over), beside `insert_parcels_300_with_history` for the same
+//!   seller: booking must cost what registering costs, whatever the seller's history.
+//!
 //! Runs on a SQLite temp file, and also on PostgreSQL when
 //! `FIRSTMILE_TEST_POSTGRES_URL` is set: a fresh database `bench_<random>` is created on
 //! that server and dropped at the end. Target: a few milliseconds each on SQLite.
@@ -20,8 +26,8 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use firstmile::domain::{BagLimits, KeyMode, Principal, Role, mint_token, new_id};
 use firstmile::service::coverage::seed_reference_data;
 use firstmile::store::{
-    Address, NewBag, NewHandover, NewParcel, ParcelOutcome, ScanEvent, ScanKind, ScanReach,
-    SellerRecord, Store,
+    Address, HandoverView, NewBag, NewHandover, NewParcel, ParcelOutcome, ScanEvent, ScanKind,
+    ScanReach, SellerRecord, Store,
 };
 use sqlx::Connection;
 use tokio::runtime::Runtime;
@@ -170,11 +176,8 @@ impl BenchDb {
         parcels.into_iter().map(|p| p.tracking_number).collect()
     }
 
-    /// A seller, 300 parcels, a one-bag handover and its pickup; returns the bag id and
-    /// the `received` event that lists all its parcels.
-    async fn picked_up_bag(&self) -> ScanEvent {
-        let seller = self.seller().await;
-        let tracking = self.register(&seller.seller_id).await;
+    /// Books one bag of `tracking` for `seller`.
+    async fn book(&self, seller: &SellerRecord, tracking: Vec<String>) -> HandoverView {
         let actor = Principal {
             role: Role::Seller,
             id: seller.seller_id.clone(),
@@ -185,17 +188,42 @@ impl BenchDb {
             pickup_date: chrono::Utc::now().date_naive().to_string(),
             address: seller.address.clone(),
             bags: vec![NewBag {
-                parcels: tracking.clone(),
+                parcels: tracking,
                 sides_cm: [60.0, 60.0, 60.0],
             }],
             transit_hours: 24,
         };
-        let limits = BagLimits::default();
-        let view = self
-            .store
-            .insert_handover(&new, &limits, &actor, now_ms())
+        self.store
+            .insert_handover(&new, &BagLimits::default(), &actor, now_ms())
             .await
-            .expect("book the handover");
+            .expect("book the handover")
+    }
+
+    /// A seller holding `n` parcels, nine in ten of them bagged and handed over.
+    async fn veteran(&self, n: usize) -> SellerRecord {
+        let seller = self.seller().await;
+        let started = std::time::Instant::now();
+        for i in 0..n.div_ceil(PARCELS_PER_BAG) {
+            let tracking = self.register(&seller.seller_id).await;
+            if i % 10 != 9 {
+                self.book(&seller, tracking).await;
+            }
+        }
+        eprintln!(
+            "intake/{}: a seller with {n} parcels seeded in {:.1?}",
+            self.label,
+            started.elapsed()
+        );
+        seller
+    }
+
+    /// A seller, 300 parcels, a one-bag handover and its pickup; returns the bag id and
+    /// the `received` event that lists all its parcels.
+    async fn picked_up_bag(&self) -> ScanEvent {
+        let seller = self.seller().await;
+        let tracking = self.register(&seller.seller_id).await;
+        let view = self.book(&seller, tracking.clone()).await;
+        let limits = BagLimits::default();
         let bag_id = view.bags[0].bag_id.clone();
         let picked_at = now_ms() - 3_600_000;
         let courier = Principal {
@@ -301,6 +329,35 @@ fn bench_db(c: &mut Criterion, rt: &Runtime, db: &BenchDb) {
                     "intake not fully applied: {r:?}"
                 );
                 results
+            },
+            BatchSize::PerIteration,
+        )
+    });
+
+    let fresh = rt.block_on(db.seller());
+    let history = std::env::var("FIRSTMILE_BENCH_HISTORY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300_000);
+    let veteran = rt.block_on(db.veteran(history));
+    for (name, seller) in [("book_300", &fresh), ("book_300_with_history", &veteran)] {
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || rt.block_on(db.register(&seller.seller_id)),
+                |tracking| rt.block_on(db.book(seller, tracking)),
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    group.bench_function("insert_parcels_300_with_history", |b| {
+        b.iter_batched(
+            || parcels(PARCELS_PER_BAG),
+            |batch| {
+                rt.block_on(
+                    db.store
+                        .insert_parcels(&veteran.seller_id, &batch, now_ms()),
+                )
+                .expect("insert parcels")
             },
             BatchSize::PerIteration,
         )

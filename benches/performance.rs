@@ -114,7 +114,7 @@ fn bench_backend(c: &mut Criterion, rt: &Runtime, label: &str, url: &str) {
             Some("2027-01-01"),
         ))
         .expect("performance");
-    assert_eq!(perf.days.len(), 366);
+    assert_eq!(perf.days.len(), 365);
     eprintln!(
         "{label}: {} vacation periods in the year",
         perf.vacation_periods.len()

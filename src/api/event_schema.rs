@@ -108,6 +108,23 @@ pub struct EventParcelMissing {
     pub bag_id: String,
 }
 
+/// `parcel.voided`: the parcel's order became `cancelled` or `invalid` (docs/rules.md,
+/// rule 20). `effect` is `removed` (the parcel left its open bag, or was in none, and
+/// is now `cancelled`) or `flagged` (its bag was already picked up: it stays in the bag
+/// and the sorting center sees it as `order_cancelled`). `bag_id` and `handover_id` are
+/// the bag it left or stays in, if any; `cancel_reason` goes with `order_status`
+/// `cancelled`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventParcelVoided {
+    pub tracking_number: String,
+    pub order_id: String,
+    pub order_status: String,
+    pub cancel_reason: Option<String>,
+    pub effect: String,
+    pub bag_id: Option<String>,
+    pub handover_id: Option<String>,
+}
+
 /// `claim.opened`
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventClaimOpened {

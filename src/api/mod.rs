@@ -53,7 +53,8 @@ use utoipa_axum::router::OpenApiRouter;
         event_schema::EventHandoverRescheduled, event_schema::EventBagPickedUp,
         event_schema::EventBagPickupFailed, event_schema::EventBagReceived,
         event_schema::EventBagOverdue, event_schema::EventParcelFirstScan,
-        event_schema::EventParcelMissing, event_schema::EventClaimOpened,
+        event_schema::EventParcelMissing, event_schema::EventParcelVoided,
+        event_schema::EventClaimOpened,
         event_schema::EventClaimDecided, event_schema::EventWebhookDisabled
     )),
     security(("bearer" = []))

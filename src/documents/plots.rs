@@ -7,6 +7,7 @@
 //! the dates as `MM-DD`, so shaded vacation days line up with the points drawn at their
 //! middle.
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 const SIZE: (u32, u32) = (800, 360);
@@ -40,143 +41,145 @@ fn label_for(dates: &[String], x: f64) -> String {
     dates.get(i as usize).map(|d| short(d)).unwrap_or_default()
 }
 
-/// The cancellation rate (a fraction) of each day against `threshold`.
-pub fn render_cancellation_rate(days: &[RateDay], threshold: f64) -> Result<String, String> {
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// One chart over the days of `dates` (x from 0 to the day count, y from 0 to `top`):
+/// the frame, the axes and the legend; `draw` adds the series.
+fn render(
+    caption: &str,
+    dates: &[String],
+    top: f64,
+    y_label: &dyn Fn(&f64) -> String,
+    draw: impl FnOnce(&mut Chart<'_, '_>, f64) -> Result<(), String>,
+) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let n = days.len().max(1) as f64;
-        let top = days
-            .iter()
-            .map(|d| d.rate)
-            .fold(threshold * 1.5, f64::max)
-            .clamp(0.05, 1.0);
-        let dates: Vec<String> = days.iter().map(|d| d.date.clone()).collect();
+        root.fill(&WHITE).map_err(err)?;
+        let n = dates.len().max(1) as f64;
         let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "Store cancellation rate (buyer + late intake)",
-                ("sans-serif", 18),
-            )
+            .caption(caption, ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(32)
             .y_label_area_size(48)
             .build_cartesian_2d(0.0..n, 0.0..top)
-            .map_err(|e| e.to_string())?;
+            .map_err(err)?;
         chart
             .configure_mesh()
             .x_labels(10)
-            .x_label_formatter(&|x| label_for(&dates, *x))
-            .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+            .x_label_formatter(&|x| label_for(dates, *x))
+            .y_label_formatter(y_label)
             .draw()
-            .map_err(|e| e.to_string())?;
-        let shade = RGBColor(255, 170, 60).mix(0.3);
-        chart
-            .draw_series(
-                days.iter()
-                    .enumerate()
-                    .filter(|(_, d)| d.in_vacation)
-                    .map(|(i, _)| {
-                        Rectangle::new([(i as f64, 0.0), (i as f64 + 1.0, top)], shade.filled())
-                    }),
-            )
-            .map_err(|e| e.to_string())?
-            .label("vacation mode")
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], shade.filled()));
-        chart
-            .draw_series(LineSeries::new(
-                [(0.0, threshold), (n, threshold)],
-                RED.stroke_width(2),
-            ))
-            .map_err(|e| e.to_string())?
-            .label(format!("threshold {:.0}%", threshold * 100.0))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED.stroke_width(2)));
-        chart
-            .draw_series(LineSeries::new(
-                days.iter()
-                    .enumerate()
-                    .map(|(i, d)| (i as f64 + 0.5, d.rate)),
-                BLUE.stroke_width(2),
-            ))
-            .map_err(|e| e.to_string())?
-            .label("daily rate")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
+            .map_err(err)?;
+        draw(&mut chart, n)?;
         chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .draw()
-            .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
+            .map_err(err)?;
+        root.present().map_err(err)?;
     }
     Ok(svg)
 }
 
+/// The cancellation rate (a fraction) of each day against `threshold`.
+pub fn render_cancellation_rate(days: &[RateDay], threshold: f64) -> Result<String, String> {
+    let top = days
+        .iter()
+        .map(|d| d.rate)
+        .fold(threshold * 1.5, f64::max)
+        .clamp(0.05, 1.0);
+    let dates: Vec<String> = days.iter().map(|d| d.date.clone()).collect();
+    render(
+        "Store cancellation rate (buyer + late intake)",
+        &dates,
+        top,
+        &|y| format!("{:.0}%", y * 100.0),
+        |chart, n| {
+            let shade = RGBColor(255, 170, 60).mix(0.3);
+            chart
+                .draw_series(days.iter().enumerate().filter(|(_, d)| d.in_vacation).map(
+                    |(i, _)| {
+                        Rectangle::new([(i as f64, 0.0), (i as f64 + 1.0, top)], shade.filled())
+                    },
+                ))
+                .map_err(err)?
+                .label("vacation mode")
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 16, y + 5)], shade.filled())
+                });
+            chart
+                .draw_series(LineSeries::new(
+                    [(0.0, threshold), (n, threshold)],
+                    RED.stroke_width(2),
+                ))
+                .map_err(err)?
+                .label(format!("threshold {:.0}%", threshold * 100.0))
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED.stroke_width(2)));
+            chart
+                .draw_series(LineSeries::new(
+                    days.iter()
+                        .enumerate()
+                        .map(|(i, d)| (i as f64 + 0.5, d.rate)),
+                    BLUE.stroke_width(2),
+                ))
+                .map_err(err)?
+                .label("daily rate")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
+            Ok(())
+        },
+    )
+}
+
 /// Median hours from RTS to the first scan, with backdating and without (the intake).
 pub fn render_first_scan_lead_time(days: &[LeadDay]) -> Result<String, String> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let n = days.len().max(1) as f64;
-        let top = days
-            .iter()
-            .flat_map(|d| [d.with_backdating_h, d.without_backdating_h])
-            .flatten()
-            .fold(24.0, f64::max)
-            * 1.1;
-        let dates: Vec<String> = days.iter().map(|d| d.date.clone()).collect();
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "Median first-scan lead time (hours after RTS)",
-                ("sans-serif", 18),
-            )
-            .margin(12)
-            .x_label_area_size(32)
-            .y_label_area_size(48)
-            .build_cartesian_2d(0.0..n, 0.0..top)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_labels(10)
-            .x_label_formatter(&|x| label_for(&dates, *x))
-            .y_label_formatter(&|y| format!("{y:.0} h"))
-            .draw()
-            .map_err(|e| e.to_string())?;
-        let series = |pick: fn(&LeadDay) -> Option<f64>| -> Vec<(f64, f64)> {
-            days.iter()
-                .enumerate()
-                .filter_map(|(i, d)| pick(d).map(|h| (i as f64 + 0.5, h)))
-                .collect()
-        };
-        let grey = RGBColor(140, 140, 140);
-        chart
-            .draw_series(LineSeries::new(
-                series(|d| d.without_backdating_h),
-                grey.stroke_width(2),
-            ))
-            .map_err(|e| e.to_string())?
-            .label("without backdating (intake)")
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], grey.stroke_width(2))
-            });
-        chart
-            .draw_series(LineSeries::new(
-                series(|d| d.with_backdating_h),
-                GREEN.stroke_width(2),
-            ))
-            .map_err(|e| e.to_string())?
-            .label("with backdating (bag pickup)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], GREEN.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
+    let top = days
+        .iter()
+        .flat_map(|d| [d.with_backdating_h, d.without_backdating_h])
+        .flatten()
+        .fold(24.0, f64::max)
+        * 1.1;
+    let dates: Vec<String> = days.iter().map(|d| d.date.clone()).collect();
+    let series = |pick: fn(&LeadDay) -> Option<f64>| -> Vec<(f64, f64)> {
+        days.iter()
+            .enumerate()
+            .filter_map(|(i, d)| pick(d).map(|h| (i as f64 + 0.5, h)))
+            .collect()
+    };
+    render(
+        "Median first-scan lead time (hours after RTS)",
+        &dates,
+        top,
+        &|y| format!("{y:.0} h"),
+        |chart, _| {
+            for (points, colour, label) in [
+                (
+                    series(|d| d.without_backdating_h),
+                    RGBColor(140, 140, 140),
+                    "without backdating (intake)",
+                ),
+                (
+                    series(|d| d.with_backdating_h),
+                    GREEN,
+                    "with backdating (bag pickup)",
+                ),
+            ] {
+                chart
+                    .draw_series(LineSeries::new(points, colour.stroke_width(2)))
+                    .map_err(err)?
+                    .label(label)
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2))
+                    });
+            }
+            Ok(())
+        },
+    )
 }
 
 #[cfg(test)]

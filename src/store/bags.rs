@@ -4,7 +4,7 @@
 
 use super::BagRecord;
 use super::handovers::insert_event;
-use super::{Store, StoreError, StoreResult, placeholders};
+use super::{Store, StoreError, StoreResult, key_guard, placeholders};
 use crate::domain::{BagLimits, BagSelector, BagStatus, DeclaredBag, ParcelStatus, Principal};
 use sqlx::Row;
 
@@ -85,8 +85,9 @@ impl Store {
             BagEdit::Add => {
                 let sql = format!(
                     "SELECT tracking_number, status, bag_id, sorting_center FROM parcel
-                     WHERE seller_id = $1 AND tracking_number IN ({})",
-                    placeholders(2, tracking_numbers.len())
+                     WHERE tracking_number IN ({}) AND {}",
+                    placeholders(2, tracking_numbers.len()),
+                    key_guard("seller_id = $1")
                 );
                 let mut query = sqlx::query(&sql).bind(seller_id);
                 for t in tracking_numbers {
@@ -127,11 +128,7 @@ impl Store {
                         ));
                     }
                 }
-                let sql = format!(
-                    "UPDATE parcel SET bag_id = $1, bagged_at_ms = $2, updated_at_ms = $2
-                     WHERE seller_id = $3 AND status = 'registered' AND bag_id IS NULL AND tracking_number IN ({})",
-                    placeholders(4, tracking_numbers.len())
-                );
+                let sql = super::booking::bag_parcels_sql(tracking_numbers.len());
                 let mut query = sqlx::query(&sql).bind(bag_id).bind(now_ms).bind(seller_id);
                 for t in tracking_numbers {
                     query = query.bind(t);

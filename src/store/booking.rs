@@ -5,7 +5,9 @@
 
 use super::NewEvent;
 use super::handovers::insert_event;
-use super::{HandoverView, NewHandover, Store, StoreError, StoreResult, placeholders, values_rows};
+use super::{
+    HandoverView, NewHandover, Store, StoreError, StoreResult, key_guard, placeholders, values_rows,
+};
 use crate::domain::{
     BagLimits, BagStatus, DeclaredBag, EventType, HandoverStatus, ParcelStatus, Principal, new_id,
 };
@@ -119,6 +121,27 @@ impl Store {
     }
 }
 
+/// Reads `n` parcels of seller `$1` by tracking number (`$2...`), by the key.
+pub(crate) fn parcel_facts_sql(n: usize) -> String {
+    format!(
+        "SELECT tracking_number, weight_g, sorting_center, status, bag_id FROM parcel
+         WHERE tracking_number IN ({}) AND {}",
+        placeholders(2, n),
+        key_guard("seller_id = $1")
+    )
+}
+
+/// Puts `n` unbagged, registered parcels of seller `$3` (`$4...`) into bag `$1` at
+/// `$2`, by the key.
+pub(crate) fn bag_parcels_sql(n: usize) -> String {
+    format!(
+        "UPDATE parcel SET bag_id = $1, bagged_at_ms = $2, updated_at_ms = $2
+         WHERE tracking_number IN ({}) AND {}",
+        placeholders(4, n),
+        key_guard("seller_id = $3 AND status = 'registered' AND bag_id IS NULL")
+    )
+}
+
 async fn load_parcel_facts(
     tx: &mut Transaction<'_, Any>,
     seller_id: &str,
@@ -126,11 +149,7 @@ async fn load_parcel_facts(
 ) -> StoreResult<HashMap<String, ParcelFacts>> {
     let mut facts = HashMap::with_capacity(tracking_numbers.len());
     for chunk in tracking_numbers.chunks(super::rows_per_statement(super::backend_of(tx), 1)) {
-        let sql = format!(
-            "SELECT tracking_number, weight_g, sorting_center, status, bag_id FROM parcel
-             WHERE seller_id = $1 AND tracking_number IN ({})",
-            placeholders(2, chunk.len())
-        );
+        let sql = parcel_facts_sql(chunk.len());
         let mut query = sqlx::query(&sql).bind(seller_id);
         for t in chunk {
             query = query.bind(t);
@@ -199,11 +218,7 @@ async fn assign_parcels(
     now_ms: i64,
 ) -> StoreResult<()> {
     for chunk in parcels.chunks(super::rows_per_statement(super::backend_of(tx), 1)) {
-        let sql = format!(
-            "UPDATE parcel SET bag_id = $1, bagged_at_ms = $2, updated_at_ms = $2
-             WHERE seller_id = $3 AND status = 'registered' AND bag_id IS NULL AND tracking_number IN ({})",
-            placeholders(4, chunk.len())
-        );
+        let sql = bag_parcels_sql(chunk.len());
         let mut query = sqlx::query(&sql).bind(bag_id).bind(now_ms).bind(seller_id);
         for t in chunk {
             query = query.bind(t);

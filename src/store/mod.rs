@@ -185,6 +185,17 @@ impl Store {
     }
 }
 
+/// Conditions on rows that a statement names by key (`tracking_number IN (...)`),
+/// written as one `CASE` so that no index on their columns can serve them and the
+/// statement takes the key whatever the planner estimates. Without it, booking 300
+/// parcels read every parcel the seller ever registered through `parcel_by_seller`
+/// (and every unbagged parcel through `parcel_by_bag` for `bag_id IS NULL`), so its
+/// cost grew with the seller's history (docs/rules.md has the rules the conditions
+/// check; BENCHMARKS.md, "Growth", the plans).
+pub(crate) fn key_guard(conditions: &str) -> String {
+    format!("(CASE WHEN {conditions} THEN 1 ELSE 0 END) = 1")
+}
+
 /// `$start, $start+1, ...`: `n` numbered placeholders for an `IN (...)` list or a
 /// multi-row `VALUES`, since the `Any` driver has no array binds.
 pub(crate) fn placeholders(start: usize, n: usize) -> String {
@@ -303,6 +314,49 @@ pub(crate) fn decode_cursor_or_start(cursor: Option<&str>) -> StoreResult<(i64, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// SQLite's plan for `sql`, one line per step.
+    async fn sqlite_plan(store: &Store, sql: &str, binds: usize) -> Vec<String> {
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let mut query = sqlx::query(&explain);
+        for _ in 0..binds {
+            query = query.bind("x");
+        }
+        let rows = query.fetch_all(&store.reader).await.expect("explain");
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("detail").expect("detail"))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn booking_takes_the_tracking_number_key_whatever_the_seller_holds() {
+        let path =
+            std::env::temp_dir().join(format!("firstmile_plan_{}.db", crate::domain::new_id("T")));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let store = Store::connect(&url, 1).await.expect("store");
+        for (sql, binds) in [
+            (booking::parcel_facts_sql(300), 301),
+            (booking::bag_parcels_sql(300), 303),
+        ] {
+            let plan = sqlite_plan(&store, &sql, binds).await;
+            assert_eq!(plan.len(), 1, "{plan:?}");
+            assert!(
+                plan[0].contains("sqlite_autoindex_parcel_1 (tracking_number=?)"),
+                "{sql}: {plan:?}"
+            );
+        }
+        // Without the guard the same statement takes the seller's index.
+        let unguarded = format!(
+            "UPDATE parcel SET bag_id = $1, bagged_at_ms = $2 WHERE seller_id = $3
+             AND status = 'registered' AND bag_id IS NULL AND tracking_number IN ({})",
+            placeholders(4, 300)
+        );
+        let plan = sqlite_plan(&store, &unguarded, 303).await;
+        assert!(!plan[0].contains("tracking_number=?"), "{plan:?}");
+        store.writer.close().await;
+        store.reader.close().await;
+        let _ = std::fs::remove_file(&path);
+    }
 
     #[test]
     fn placeholders_are_numbered_from_start() {

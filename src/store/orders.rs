@@ -1,7 +1,8 @@
 //! The order feed (docs/rules.md, rule 20): a batch of order updates is one
 //! transaction that moves each order forward by the status precedence, refreshes the
 //! daily counts of the days it touched, and takes the parcels of orders that became
-//! invalid or cancelled out of their open bags.
+//! invalid or cancelled out of their open bags, with one `parcel.voided` event per
+//! parcel in the same transaction.
 //!
 //! Key decisions:
 //! - the precedence is enforced in the upsert itself (`DO UPDATE ... WHERE` the stored
@@ -14,10 +15,11 @@
 //!   parcel, the order every other write takes), so a pickup report racing the feed
 //!   either sees the parcels gone or makes the feed leave them in the picked-up bag.
 
+use super::events::{NewEvent, append};
 use super::handovers::insert_event;
-use super::{Store, StoreResult, placeholders, values_rows};
+use super::{Store, StoreResult, key_guard, placeholders, values_rows};
 use crate::domain::time::china_date;
-use crate::domain::{CancelReason, OrderStatus, Principal};
+use crate::domain::{CancelReason, EventType, OrderStatus, Principal};
 use sqlx::{Any, Row, Transaction};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -293,6 +295,7 @@ async fn void_parcels(
         .collect();
     let open_bags = lock_open_bags(tx, &handovers).await?;
     let mut removed = Vec::new();
+    let mut events = Vec::with_capacity(affected.len());
     let mut notes: BTreeMap<(String, String, &str), Vec<String>> = BTreeMap::new();
     for a in &affected {
         let leaves = a.bag_id.as_ref().is_none_or(|b| open_bags.contains(b));
@@ -315,6 +318,7 @@ async fn void_parcels(
                 .or_default()
                 .push(format!("{} ({b})", a.tracking_number));
         }
+        events.push(voided_event(a, by_order.get(a.order_id.as_str()), leaves));
         if leaves {
             batch.parcels_removed.push(effect);
         } else {
@@ -324,13 +328,18 @@ async fn void_parcels(
     for chunk in removed.chunks(super::rows_per_statement(super::backend_of(tx), 1)) {
         // The bags they leave change too (after their handovers, before the parcels:
         // the lock order of every change).
+        let list = placeholders(3, chunk.len());
+        let guard = key_guard("seller_id = $1 AND status = 'registered'");
         for sql in [
-            "UPDATE bag SET updated_at_ms = $2 WHERE bag_id IN
-               (SELECT bag_id FROM parcel WHERE seller_id = $1 AND status = 'registered' AND tracking_number IN ({}))",
-            "UPDATE parcel SET status = 'cancelled', bag_id = NULL, cancelled_at_ms = $2, updated_at_ms = $2
-             WHERE seller_id = $1 AND status = 'registered' AND tracking_number IN ({})",
+            format!(
+                "UPDATE bag SET updated_at_ms = $2 WHERE bag_id IN
+                   (SELECT bag_id FROM parcel WHERE tracking_number IN ({list}) AND {guard})"
+            ),
+            format!(
+                "UPDATE parcel SET status = 'cancelled', bag_id = NULL, cancelled_at_ms = $2, updated_at_ms = $2
+                 WHERE tracking_number IN ({list}) AND {guard}"
+            ),
         ] {
-            let sql = sql.replace("{}", &placeholders(3, chunk.len()));
             let mut query = sqlx::query(&sql).bind(seller_id).bind(now_ms);
             for t in chunk {
                 query = query.bind(t);
@@ -361,7 +370,23 @@ async fn void_parcels(
             .await?;
         insert_event(tx, &handover_id, actor, action, Some(&detail), now_ms).await?;
     }
-    Ok(())
+    append(tx, seller_id, &events, now_ms).await
+}
+
+/// The `parcel.voided` event of one parcel (docs/api.md, "Events").
+fn voided_event(a: &Affected, update: Option<&&OrderUpdate>, removed: bool) -> NewEvent {
+    NewEvent::new(
+        EventType::ParcelVoided,
+        serde_json::json!({
+            "tracking_number": a.tracking_number,
+            "order_id": a.order_id,
+            "order_status": update.map(|u| u.status.as_str()),
+            "cancel_reason": update.and_then(|u| u.cancel_reason).map(|r| r.as_str()),
+            "effect": if removed { "removed" } else { "flagged" },
+            "bag_id": a.bag_id,
+            "handover_id": a.handover_id,
+        }),
+    )
 }
 
 /// Locks the handovers not yet picked up among `handovers` and returns their open

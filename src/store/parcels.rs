@@ -5,7 +5,7 @@
 //! RETURNING` per chunk, so a 300-parcel intake is a handful of statements and a
 //! tracking number registered by anyone, even concurrently, comes back as a duplicate.
 
-use super::{Store, StoreError, StoreResult, placeholders, values_rows};
+use super::{Store, StoreError, StoreResult, key_guard, placeholders, values_rows};
 use crate::domain::{BagStatus, FirstScanBasis, IntakeStatus, ParcelStatus};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -247,8 +247,9 @@ impl Store {
                 let mut rows = Vec::with_capacity(list.len());
                 for chunk in list.chunks(super::rows_per_statement(self.backend, 1)) {
                     let sql = format!(
-                        "SELECT * FROM parcel WHERE seller_id = $1 AND tracking_number IN ({})",
-                        placeholders(2, chunk.len())
+                        "SELECT * FROM parcel WHERE tracking_number IN ({}) AND {}",
+                        placeholders(2, chunk.len()),
+                        key_guard("seller_id = $1")
                     );
                     let mut query = sqlx::query(&sql).bind(seller_id);
                     for t in chunk {
@@ -276,8 +277,9 @@ impl Store {
             let sql = format!(
                 "SELECT p.tracking_number, o.status FROM parcel p
                  JOIN seller_order o ON o.seller_id = p.seller_id AND o.order_id = p.order_id
-                 WHERE p.seller_id = $1 AND o.status <> 'valid' AND p.tracking_number IN ({})",
-                placeholders(2, chunk.len())
+                 WHERE p.tracking_number IN ({}) AND {} AND o.status <> 'valid'",
+                placeholders(2, chunk.len()),
+                key_guard("p.seller_id = $1")
             );
             let mut query = sqlx::query(&sql).bind(seller_id);
             for t in chunk {

@@ -7,6 +7,7 @@
 use super::i18n::{Lang, translate};
 use super::{Signed, notice, render, with_error};
 use crate::app::AppState;
+use crate::domain::HandoverStatus;
 use crate::domain::time::format_china;
 use crate::service::handover_changes::{cancel_handover, reschedule_handover};
 use crate::service::handovers::{HandoverFilter, get_handover, list_handovers};
@@ -67,9 +68,9 @@ pub fn handover_json(lang: Lang, view: &HandoverView) -> Value {
         "parcel_count": view.bags.iter().map(|b| b.parcels.len()).sum::<usize>(),
         "booked_at": format_china(h.created_at_ms),
         "cancellable": h.status.before_pickup(),
-        "failed": h.status.as_str() == "pickup_failed",
+        "failed": h.status == HandoverStatus::PickupFailed,
         "failure": h.failure_reason.map(|r| translate(lang, &format!("code.{r}"))),
-        "documents": h.status.as_str() != "cancelled",
+        "documents": h.status != HandoverStatus::Cancelled,
         "bags": bags,
         "history": history,
     })

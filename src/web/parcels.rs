@@ -7,6 +7,7 @@
 use super::i18n::translate;
 use super::{Signed, notice, render, with_error};
 use crate::app::AppState;
+use crate::domain::ParcelStatus;
 use crate::domain::time::format_china;
 use crate::service::parcels::{ParcelFilter, cancel_parcel, list_parcels, register_parcel_rows};
 use crate::store::{NewParcel, ParcelOutcome};
@@ -72,7 +73,7 @@ async fn list_page(
             json!({"number": p.tracking_number, "order": p.order_id, "weight_g": p.weight_g,
                    "center": p.sorting_center, "bag": p.bag_id,
                    "status": translate(lang, &format!("status.{}", p.status)),
-                   "cancellable": p.status.as_str() == "registered",
+                   "cancellable": p.status == ParcelStatus::Registered,
                    "registered_at": format_china(p.created_at_ms)})
         })
         .collect();

@@ -37,6 +37,18 @@ fn outcomes(body: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The seller's `parcel.voided` events, oldest first.
+async fn voided_events(app: &TestApp, seller: &Seller) -> Vec<Value> {
+    let (status, body) = app
+        .get(
+            &format!("/v1/sellers/{}/events?types=parcel.voided", seller.id),
+            &seller.token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["items"].as_array().expect("items").clone()
+}
+
 fn with_order(tracking: &str, order: &str, weight_g: i64) -> Value {
     let mut p = parcel(tracking, weight_g);
     p["order_id"] = json!(order);
@@ -174,6 +186,27 @@ async fn an_order_cancelled_before_pickup_leaves_its_bag_in_one_transaction(app:
         )
         .await;
     assert_eq!(p["status"], "cancelled", "{p}");
+    // One event per parcel that left the bag, written with the change.
+    let events = voided_events(&app, &seller).await;
+    let data: Vec<&Value> = events.iter().map(|e| &e["data"]).collect();
+    assert_eq!(data.len(), 2, "{events:?}");
+    for (d, tracking) in data.iter().zip(["CXL00001", "CXL00002"]) {
+        assert_eq!(d["tracking_number"], tracking);
+        assert_eq!(d["order_id"], "O-1");
+        assert_eq!(d["order_status"], "cancelled");
+        assert_eq!(d["cancel_reason"], "buyer");
+        assert_eq!(d["effect"], "removed");
+        assert_eq!(d["bag_id"], bag.as_str());
+        assert_eq!(d["handover_id"], hid.as_str());
+    }
+    // A repeat of the update voids nothing more, and says nothing more.
+    put_orders(
+        &app,
+        &seller,
+        vec![update("O-1", "cancelled", Some("buyer"))],
+    )
+    .await;
+    assert_eq!(voided_events(&app, &seller).await.len(), 2);
     // The bag still meets its limits, and goes on to its pickup.
     let courier = app.courier().await;
     let result = app.pick_up(&courier, &bag, &app.now(), 200).await;
@@ -206,6 +239,14 @@ async fn an_order_cancelled_after_pickup_is_flagged_at_intake(app: TestApp) {
     let body = put_orders(&app, &seller, vec![update("L-1", "invalid", None)]).await;
     assert_eq!(body["parcels_removed"], json!([]));
     assert_eq!(body["parcels_flagged"][0]["tracking_number"], "LATE0001");
+    let events = voided_events(&app, &seller).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    let d = &events[0]["data"];
+    assert_eq!(d["tracking_number"], "LATE0001");
+    assert_eq!(d["order_status"], "invalid");
+    assert_eq!(d["cancel_reason"], Value::Null);
+    assert_eq!(d["effect"], "flagged");
+    assert_eq!(d["bag_id"], bag.as_str());
     let h = app
         .handover(&seller, handover["id"].as_str().expect("id"))
         .await;
