@@ -155,6 +155,12 @@ pub const CODES: &[Code] = &[
     ),
     c("isv_not_found", 404, "ISV not found", "No such ISV app."),
     c(
+        "courier_not_found",
+        404,
+        "Courier not found",
+        "No such courier, or another courier's id (a courier manages only its own keys).",
+    ),
+    c(
         "sorting_center_not_found",
         404,
         "Sorting center not found",
@@ -341,6 +347,12 @@ pub const CODES: &[Code] = &[
         "A parcel breaks the bag limits on its own.",
     ),
     c(
+        "no_bags_declared",
+        422,
+        "No bags declared",
+        "A booking without auto_plan declares at least one bag, each with at least one parcel.",
+    ),
+    c(
         "parcel_listed_twice",
         422,
         "Parcel listed twice",
@@ -434,7 +446,7 @@ pub const CODES: &[Code] = &[
         "invalid_reason",
         0,
         "Invalid reason",
-        "A pickup failure's reason is not one of the vocabulary.",
+        "A pickup failure's reason is not one of the vocabulary: the field code of a 422 validation_failed on events[i].reason.",
     ),
     c(
         "handover_not_booked",

@@ -2,7 +2,7 @@
 //! registered, and every registered code is emitted somewhere.
 
 use super::{CODES, lookup};
-use crate::domain::BagLimitError;
+use crate::domain::{BagLimitError, PickupFailureReason};
 use std::path::Path;
 
 fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
@@ -61,6 +61,17 @@ fn every_emitted_code_is_registered() {
     for e in limits {
         if lookup(e.code()).is_none() {
             missing.push(e.code().to_owned());
+        }
+    }
+    // Codes chosen in a `match` before the constructor (`("courier_not_found", ...)`);
+    // the pickup failure reason `address_not_found` is a value, not a code.
+    let not_found = regex::Regex::new(r#""([a-z][a-z0-9_]*_not_found)""#).expect("regex");
+    for (path, text) in all_sources() {
+        for cap in not_found.captures_iter(&text) {
+            let reason = PickupFailureReason::try_from(&cap[1]).is_ok();
+            if !reason && lookup(&cap[1]).is_none() {
+                missing.push(format!("{} in {path}", &cap[1]));
+            }
         }
     }
     assert!(found > 30, "the pattern finds the constructors ({found})");

@@ -4,10 +4,40 @@
 //! the statuses any route can answer (400, 401, 403, 404, 413, 415, 422, 429, 503,
 //! 500); the headers (`X-Request-Id` on every response, `Idempotency-Key` on every
 //! POST with `Idempotent-Replayed` on its replays, `Retry-After` on 429 and 503,
-//! `WWW-Authenticate` on 401); public health routes; `servers`.
+//! `WWW-Authenticate` on 401); public health routes; `servers`; the patterns of our
+//! ids on path parameters.
+//!
+//! The finished document is also what the server holds requests to: a query
+//! parameter an operation does not declare is refused ([`refuse_undeclared_query`]),
+//! on routes with no query parameters at all as on those with some, so the document
+//! and the server cannot disagree on which parameters exist.
 
 use super::codes;
+use super::extract::unknown_query_parameters;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Our ids (`domain::ids::new_id`): a two-letter prefix and 12 Crockford base32
+/// characters. Path parameters of these names carry the pattern.
+const ID_PARAMETERS: &[(&str, &str)] = &[
+    ("seller_id", "SL"),
+    ("handover_id", "HO"),
+    ("bag_id", "MB"),
+    ("claim_id", "CL"),
+    ("courier_id", "CR"),
+    ("isv_id", "IS"),
+    ("key_id", "AK"),
+    ("webhook_id", "WH"),
+];
+
+/// The pattern of an id with `prefix`.
+pub fn id_pattern(prefix: &str) -> String {
+    format!("^{prefix}[0-9A-HJKMNP-TV-Z]{{12}}$")
+}
 
 /// Routes that need no token.
 const PUBLIC: &[&str] = &["/healthz", "/readyz"];
@@ -56,7 +86,28 @@ fn generic(status: &str) -> &'static str {
     }
 }
 
+/// Path parameters named after one of our ids get its pattern.
+fn finish_path_parameters(op: &mut Map<String, Value>) {
+    let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for param in params {
+        if param["in"] != "path" {
+            continue;
+        }
+        let name = param["name"].as_str().unwrap_or_default();
+        let pattern = match ID_PARAMETERS.iter().find(|(n, _)| *n == name) {
+            Some((_, prefix)) => id_pattern(prefix),
+            // `domain::TrackingNumber`: 4 to 40 of `A-Z a-z 0-9 - _`.
+            None if name == "tracking_number" => "^[A-Za-z0-9_-]{4,40}$".to_owned(),
+            None => continue,
+        };
+        param["schema"] = json!({"type": "string", "pattern": pattern});
+    }
+}
+
 fn finish_operation(path: &str, method: &str, op: &mut Map<String, Value>) {
+    finish_path_parameters(op);
     let public = PUBLIC.contains(&path);
     if public {
         op.insert("security".into(), json!([]));
@@ -157,10 +208,37 @@ fn finish_problem(doc: &mut Value) {
     }]);
 }
 
+/// Every time the API shows is RFC 3339 (`domain::time::format_ms`), and every
+/// field holding one is named `*_at` (docs/api.md): those string properties get
+/// `format: date-time`.
+fn finish_times(doc: &mut Value) {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for schema in schemas.values_mut() {
+        let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for (name, prop) in props.iter_mut() {
+            let string = prop["type"] == "string"
+                || prop["type"]
+                    .as_array()
+                    .is_some_and(|t| t.contains(&json!("string")));
+            if name.ends_with("_at") && string && prop.get("format").is_none() {
+                prop["format"] = json!("date-time");
+            }
+        }
+    }
+}
+
 /// Completes the generated document.
 pub fn finish(doc: &mut Value) {
     doc["servers"] = json!([{"url": "/", "description": "This server"}]);
     finish_problem(doc);
+    finish_times(doc);
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
@@ -174,4 +252,54 @@ pub fn finish(doc: &mut Value) {
             }
         }
     }
+}
+
+/// The query parameters each operation of the document declares, by method and
+/// route template.
+#[derive(Debug, Default)]
+pub struct DeclaredQueries(HashMap<(String, String), Vec<String>>);
+
+impl DeclaredQueries {
+    pub fn from_document(doc: &Value) -> Self {
+        let mut declared = HashMap::new();
+        let paths = doc.get("paths").and_then(Value::as_object);
+        for (path, item) in paths.into_iter().flatten() {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                let names = op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p["in"] == "query")
+                    .filter_map(|p| p["name"].as_str().map(str::to_owned))
+                    .collect();
+                declared.insert((method.to_uppercase(), path.clone()), names);
+            }
+        }
+        Self(declared)
+    }
+}
+
+/// Refuses a request whose query string names a parameter its operation does not
+/// declare (400 `unknown_query_parameter`, docs/api.md). Requests to no documented
+/// operation (a HEAD, say) pass untouched.
+pub async fn refuse_undeclared_query(
+    State(declared): State<Arc<DeclaredQueries>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if let (Some(query), Some(path)) = (req.uri().query(), req.extensions().get::<MatchedPath>()) {
+        let key = (req.method().as_str().to_owned(), path.as_str().to_owned());
+        if let Some(names) = declared.0.get(&key) {
+            let mut unknown: Vec<String> = Vec::new();
+            for (name, _) in form_urlencoded::parse(query.as_bytes()) {
+                if !names.iter().any(|n| *n == name) && !unknown.iter().any(|u| *u == name) {
+                    unknown.push(name.into_owned());
+                }
+            }
+            if !unknown.is_empty() {
+                return unknown_query_parameters(unknown).into_response();
+            }
+        }
+    }
+    next.run(req).await
 }

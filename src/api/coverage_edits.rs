@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct PutCoverageRequest {
     pub covered: bool,
     /// `YYYY-MM-DD`; required when covered.
+    #[schema(format = Date, example = "2026-11-26")]
     pub launch_date: Option<String>,
     /// Announced as coming, without a date (default: unchanged).
     pub announced: Option<bool>,
@@ -35,6 +36,7 @@ pub struct CoverageAreaResponse {
     pub code: String,
     pub level: String,
     pub covered: bool,
+    #[schema(format = Date, example = "2026-11-26")]
     pub launch_date: Option<String>,
     pub announced: bool,
     pub updated_by: String,

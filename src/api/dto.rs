@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 /// A pickup address as stored: codes resolved, names for people.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"province": "440000", "province_name": "广东省", "city": "440300", "city_name": "深圳市", "district": "南山区", "street": "1 Keyuan Road", "lat": 22.5431, "lon": 114.0579})))]
 pub struct AddressView {
     pub province: String,
     pub province_name: String,
@@ -45,11 +46,11 @@ pub fn address_view(a: &Address) -> AddressView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"id": "MB4K2R9XQ7M1ZT", "label_code": "MB4K2R9XQ7M1ZT", "status": "open", "sorting_center": "SZX", "parcels": ["LZ0001", "LZ0002"], "parcel_count": 2, "weight_g": 730, "length_cm": 30.0, "width_cm": 22.0, "height_cm": 14.0, "measured_weight_g": null, "picked_up_at": null, "received_at": null, "pickup_not_reported": false, "expected_by": null, "updated_at": "2026-11-26T02:00:00.000Z"})))]
 pub struct BagResponse {
     /// The bag's id, which is also the code on its label.
     pub id: String,
     pub label_code: String,
-    #[schema(value_type = String)]
     pub status: BagStatus,
     pub sorting_center: String,
     pub parcels: Vec<String>,
@@ -82,16 +83,14 @@ pub struct HistoryEntry {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"id": "HO8D3F6KQ2M9XT", "seller_id": "SL7Q2M9XK4R1ZT", "sorting_center": "SZX", "pickup_date": "2026-11-26", "status": "booked", "pickup_address": {"province": "440000", "province_name": "广东省", "city": "440300", "city_name": "深圳市", "district": "南山区", "street": "1 Keyuan Road", "lat": 22.5431, "lon": 114.0579}, "failure_reason": null, "created_at": "2026-11-26T02:00:00.000Z", "picked_up_at": null, "cancelled_at": null, "updated_at": "2026-11-26T02:00:00.000Z", "bags": [{"id": "MB4K2R9XQ7M1ZT", "label_code": "MB4K2R9XQ7M1ZT", "status": "open", "sorting_center": "SZX", "parcels": ["LZ0001", "LZ0002"], "parcel_count": 2, "weight_g": 730, "length_cm": 30.0, "width_cm": 22.0, "height_cm": 14.0, "measured_weight_g": null, "picked_up_at": null, "received_at": null, "pickup_not_reported": false, "expected_by": null, "updated_at": "2026-11-26T02:00:00.000Z"}]})))]
 pub struct HandoverResponse {
     pub id: String,
     pub seller_id: String,
     pub sorting_center: String,
     pub pickup_date: String,
-    /// `booked`, `picked_up`, `pickup_failed`, `received` or `cancelled`.
-    #[schema(value_type = String)]
     pub status: HandoverStatus,
     pub pickup_address: AddressView,
-    #[schema(value_type = Option<String>)]
     pub failure_reason: Option<PickupFailureReason>,
     pub created_at: String,
     pub picked_up_at: Option<String>,

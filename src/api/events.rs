@@ -28,6 +28,7 @@ pub struct FeedQuery {
     /// Comma-separated event types (default: all).
     pub types: Option<String>,
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
 }
 

@@ -167,20 +167,7 @@ fn serde_urlencoded_from_str<T: DeserializeOwned>(query: &str) -> Result<T, ApiE
         }
     });
     if !unknown.is_empty() {
-        let mut api = ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "unknown_query_parameter",
-            format!("this route takes no query parameter {}", unknown.join(", ")),
-        );
-        api.errors = unknown
-            .into_iter()
-            .map(|field| FieldError {
-                message: format!("{field} is not a parameter of this route"),
-                field,
-                code: "unknown".into(),
-            })
-            .collect();
-        return Err(api);
+        return Err(unknown_query_parameters(unknown));
     }
     parsed.map_err(|e| {
         ApiError::unprocessable(
@@ -188,6 +175,24 @@ fn serde_urlencoded_from_str<T: DeserializeOwned>(query: &str) -> Result<T, ApiE
             format!("Failed to deserialize query string: {e}"),
         )
     })
+}
+
+/// 400 `unknown_query_parameter`, with one entry per name the route does not take.
+pub fn unknown_query_parameters(unknown: Vec<String>) -> ApiError {
+    let mut api = ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "unknown_query_parameter",
+        format!("this route takes no query parameter {}", unknown.join(", ")),
+    );
+    api.errors = unknown
+        .into_iter()
+        .map(|field| FieldError {
+            message: format!("{field} is not a parameter of this route"),
+            field,
+            code: "unknown".into(),
+        })
+        .collect();
+    api
 }
 
 /// Where [`Auth`] leaves the caller it found, for the request log (the observing

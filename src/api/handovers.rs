@@ -31,21 +31,32 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 pub struct BagInput {
     #[validate(length(min = 1, max = 1000))]
+    #[schema(min_items = 1, max_items = 1000)]
     pub parcels: Vec<String>,
+    #[validate(range(exclusive_min = 0.0, max = 500.0))]
+    #[schema(exclusive_minimum = 0.0, maximum = 500.0)]
     pub length_cm: f64,
+    #[validate(range(exclusive_min = 0.0, max = 500.0))]
+    #[schema(exclusive_minimum = 0.0, maximum = 500.0)]
     pub width_cm: f64,
+    #[validate(range(exclusive_min = 0.0, max = 500.0))]
+    #[schema(exclusive_minimum = 0.0, maximum = 500.0)]
     pub height_cm: f64,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[schema(examples(json!({"sorting_center": "SZX", "pickup_date": "2026-11-26", "auto_plan": true})))]
 pub struct CreateHandoverRequest {
     /// Destination sorting center code (`SZX`, `YIW`).
     #[validate(length(min = 1, max = 16))]
+    #[schema(min_length = 1, max_length = 16)]
     pub sorting_center: String,
     /// `YYYY-MM-DD`, a day in China.
+    #[schema(format = Date, example = "2026-11-26")]
     pub pickup_date: String,
     /// Declared bags; or leave out and set `auto_plan`.
     #[validate(length(min = 1, max = 200), nested)]
+    #[schema(min_items = 1, max_items = 200)]
     pub bags: Option<Vec<BagInput>>,
     /// Let firstmile plan the bags from the seller's parcels.
     #[serde(default)]
@@ -53,6 +64,7 @@ pub struct CreateHandoverRequest {
     /// With `auto_plan`: which parcels (default: all registered, unbagged ones bound
     /// for this sorting center).
     #[validate(length(min = 1, max = 100_000))]
+    #[schema(min_items = 1, max_items = 100_000)]
     pub tracking_numbers: Option<Vec<String>>,
 }
 
@@ -93,13 +105,17 @@ pub async fn create_handover(
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only handovers in this status.
+    #[param(value_type = Option<crate::domain::HandoverStatus>)]
     pub status: Option<String>,
     /// Only handovers of this pickup day (`YYYY-MM-DD`, China).
+    #[param(format = Date, example = "2026-11-26")]
     pub pickup_date: Option<String>,
     /// Only handovers changed at or after this time (RFC 3339): their status, date or
     /// bags (a pickup, an intake, a bag edit, a parcel leaving a bag for a void order).
+    #[param(format = DateTime, example = "2026-11-26T08:00:00Z")]
     pub updated_since: Option<String>,
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
     /// From a previous page's `next_cursor`.
     pub cursor: Option<String>,
@@ -163,6 +179,7 @@ pub async fn cancel_handover(
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 pub struct RescheduleRequest {
     /// The new pickup date, `YYYY-MM-DD`; checked against coverage again.
+    #[schema(format = Date, example = "2026-11-26")]
     pub pickup_date: String,
 }
 
@@ -191,6 +208,7 @@ pub async fn reschedule_handover(
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 pub struct BagParcelsRequest {
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_items = 1, max_items = 300)]
     pub tracking_numbers: Vec<String>,
 }
 

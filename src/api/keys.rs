@@ -34,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"name": "erp-2026-12"})))]
 pub struct CreateKeyRequest {
     /// What the key is for, e.g. `erp-2026-12` (1 to 100 characters; default `default`).
     #[schema(min_length = 1, max_length = 100, example = "erp-2026-12")]
@@ -67,6 +68,7 @@ impl<S: Send + Sync> FromRequest<S> for KeyBody {
 
 /// A new key. `api_key` is shown here once: store it, it cannot be read again.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"id": "AK7Q2M9XK4R1ZT", "name": "erp-2026-12", "api_key": "fm_live_3xAmpLe0nLy0000000000000000000000000000", "created_at": "2026-11-26T02:00:00.000Z"})))]
 pub struct CreatedKey {
     #[schema(example = "AK7Q2M9XK4R1ZT")]
     pub id: String,
@@ -93,6 +95,7 @@ pub struct KeyView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"items": [{"id": "AK7Q2M9XK4R1ZT", "name": "default", "prefix": "fm_live_3xAm", "created_at": "2026-11-26T02:00:00.000Z", "last_used_at": "2026-11-26T08:01:00.000Z"}], "next_cursor": null})))]
 pub struct KeyList {
     pub items: Vec<KeyView>,
     pub next_cursor: Option<String>,

@@ -29,6 +29,7 @@ pub mod scans;
 pub mod sellers;
 pub mod tracking;
 pub mod transit;
+pub mod vocab;
 pub mod webhooks;
 
 use crate::app::AppState;
@@ -47,7 +48,7 @@ use utoipa_axum::router::OpenApiRouter;
             sizes in centimetres; coordinates GCJ-02 (the system of Chinese map apps). Errors are \
             application/problem+json with a stable `code`."
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &Vocabularies),
     components(schemas(
         event_schema::EventHandoverBooked, event_schema::EventHandoverCancelled,
         event_schema::EventHandoverRescheduled, event_schema::EventBagPickedUp,
@@ -69,6 +70,22 @@ impl Modify for BearerAuth {
             components.add_security_scheme(
                 "bearer",
                 SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// Puts every vocabulary of [`vocab`] in the components, also those only query
+/// parameters name.
+struct Vocabularies;
+
+impl Modify for Vocabularies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.schemas.extend(vocab::schemas());
+            components.schemas.insert(
+                "BagFilter".into(),
+                <vocab::BagFilterName as utoipa::PartialSchema>::schema(),
             );
         }
     }
@@ -100,8 +117,13 @@ pub fn router(state: AppState) -> Router {
     // Serialised once; every request gets the same bytes.
     let mut value = serde_json::to_value(&openapi).unwrap_or_default();
     contract::finish(&mut value);
+    let declared = std::sync::Arc::new(contract::DeclaredQueries::from_document(&value));
     let document = axum::body::Bytes::from(serde_json::to_vec_pretty(&value).unwrap_or_default());
     router
+        .route_layer(axum::middleware::from_fn_with_state(
+            declared,
+            contract::refuse_undeclared_query,
+        ))
         .merge(crate::web::router(&state))
         .merge(ops::pages())
         .route(

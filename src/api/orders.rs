@@ -21,23 +21,27 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct OrderUpdateItem {
+    #[schema(min_length = 1, max_length = 64)]
     pub order_id: String,
     /// RFC 3339; the order's day is this time's day in China (UTC+8).
+    #[schema(format = DateTime, example = "2026-11-26T08:00:00Z")]
     pub created_at: String,
-    #[schema(value_type = String, example = "valid")]
+    #[schema(example = "valid")]
     pub status: OrderStatus,
     /// Only with `cancelled` (default `other`): buyer, late_intake, seller, invalid, other.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub cancel_reason: Option<CancelReason>,
     /// Only with `cancelled`; default: when firstmile learns it.
     #[serde(default)]
+    #[schema(format = DateTime, example = "2026-11-26T08:00:00Z")]
     pub cancelled_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[schema(examples(json!({"orders": [{"order_id": "A-1", "created_at": "2026-11-25T09:30:00Z", "status": "valid"}, {"order_id": "A-2", "created_at": "2026-11-25T10:00:00Z", "status": "cancelled", "cancel_reason": "buyer", "cancelled_at": "2026-11-25T12:00:00Z"}]})))]
 pub struct PutOrdersRequest {
     /// 1 to 1,000 updates.
+    #[schema(min_items = 1, max_items = 1000)]
     pub orders: Vec<OrderUpdateItem>,
 }
 

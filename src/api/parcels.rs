@@ -4,7 +4,7 @@
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
 use crate::app::AppState;
-use crate::domain::{IntakeStatus, ParcelStatus};
+use crate::domain::{IntakeStatus, ParcelStatus, RegistrationStatus};
 use crate::service::parcels::{self, ParcelFilter};
 use crate::store::{NewParcel, ParcelOutcome, ParcelRecord};
 use axum::Json;
@@ -26,28 +26,38 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 pub struct ParcelInput {
     #[validate(length(min = 4, max = 40))]
+    #[schema(min_length = 4, max_length = 40)]
     pub tracking_number: String,
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub order_id: String,
     #[validate(range(min = 1, max = 1_000_000))]
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub weight_g: i64,
     #[validate(range(exclusive_min = 0.0, max = 500.0))]
+    #[schema(exclusive_minimum = 0.0, maximum = 500.0)]
     pub length_cm: f64,
     #[validate(range(exclusive_min = 0.0, max = 500.0))]
+    #[schema(exclusive_minimum = 0.0, maximum = 500.0)]
     pub width_cm: f64,
     #[validate(range(exclusive_min = 0.0, max = 500.0))]
+    #[schema(exclusive_minimum = 0.0, maximum = 500.0)]
     pub height_cm: f64,
     #[validate(length(min = 1, max = 16))]
+    #[schema(min_length = 1, max_length = 16)]
     pub sorting_center: String,
     /// Ready to ship (RTS), RFC 3339: where the first-scan lead time starts
     /// (default: the registration).
     #[serde(default)]
+    #[schema(format = DateTime, example = "2026-11-26T08:00:00Z")]
     pub rts_at: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[schema(examples(json!({"parcels": [{"tracking_number": "LZ0001", "order_id": "A-1", "weight_g": 420, "length_cm": 25.0, "width_cm": 18.0, "height_cm": 8.0, "sorting_center": "SZX", "rts_at": "2026-11-26T01:00:00Z"}]})))]
 pub struct RegisterParcelsRequest {
     #[validate(length(min = 1, max = 1000), nested)]
+    #[schema(min_items = 1, max_items = 1000)]
     pub parcels: Vec<ParcelInput>,
 }
 
@@ -56,8 +66,7 @@ pub struct RegisterParcelsRequest {
 pub struct ParcelItemResult {
     pub index: usize,
     pub tracking_number: String,
-    /// `registered` or `rejected`.
-    pub status: String,
+    pub status: RegistrationStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -65,6 +74,7 @@ pub struct ParcelItemResult {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"registered": 1, "rejected": 1, "items": [{"index": 0, "tracking_number": "LZ0001", "status": "registered"}, {"index": 1, "tracking_number": "LZ0001", "status": "rejected", "code": "duplicate_tracking_number", "message": "LZ0001 is already registered"}]})))]
 pub struct RegisterParcelsResponse {
     pub registered: usize,
     pub rejected: usize,
@@ -116,14 +126,14 @@ pub async fn register_parcels(
             ParcelOutcome::Registered => ParcelItemResult {
                 index,
                 tracking_number: item.tracking_number,
-                status: "registered".into(),
+                status: RegistrationStatus::Registered,
                 code: None,
                 message: None,
             },
             ParcelOutcome::Rejected { code, message } => ParcelItemResult {
                 index,
                 tracking_number: item.tracking_number,
-                status: "rejected".into(),
+                status: RegistrationStatus::Rejected,
                 code: Some(code.into()),
                 message: Some(message),
             },
@@ -147,11 +157,9 @@ pub struct ParcelResponse {
     pub height_cm: f64,
     pub sorting_center: String,
     /// `registered` or `cancelled` (the order's status).
-    #[schema(value_type = String)]
     pub status: ParcelStatus,
     pub bag_id: Option<String>,
     /// `received` or `missing` once its bag is received.
-    #[schema(value_type = Option<String>)]
     pub intake_status: Option<IntakeStatus>,
     pub first_scan_at: Option<String>,
     /// The parcel's last change (what `updated_since` compares).
@@ -178,7 +186,8 @@ fn parcel_response(p: ParcelRecord) -> ParcelResponse {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ParcelListQuery {
-    /// Only parcels in this status (`registered` or `cancelled`).
+    /// Only parcels in this status.
+    #[param(value_type = Option<ParcelStatus>)]
     pub status: Option<String>,
     /// Only parcels bound for this sorting center (`SZX`, `YIW`).
     pub sorting_center: Option<String>,
@@ -186,8 +195,10 @@ pub struct ParcelListQuery {
     pub bag_id: Option<String>,
     /// Only parcels changed at or after this time (RFC 3339): registered, bagged,
     /// taken out of a bag, received or found missing, first scanned, cancelled.
+    #[param(format = DateTime, example = "2026-11-26T08:00:00Z")]
     pub updated_since: Option<String>,
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
     /// From a previous page's `next_cursor`.
     pub cursor: Option<String>,

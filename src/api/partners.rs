@@ -27,13 +27,16 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"name": "Dianxiaomi ERP"})))]
 pub struct CreateIsvRequest {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
 }
 
 /// A new account and its one-time API key.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"id": "CR2M9XK4R1ZT7Q", "name": "Shenzhen Express", "api_key": "fm_live_3xAmpLe0nLy0000000000000000000000000000", "cities": ["440300"]})))]
 pub struct AccountResponse {
     pub id: String,
     pub name: String,
@@ -65,11 +68,14 @@ fn account_response(a: Account) -> AccountResponse {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"name": "Shenzhen Express", "cities": ["440300", "广州市"]})))]
 pub struct CreateCourierRequest {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// City codes (or Chinese names) the courier serves.
     #[validate(length(min = 1, max = 400))]
+    #[schema(min_items = 1, max_items = 400)]
     pub cities: Vec<String>,
 }
 
@@ -90,6 +96,7 @@ pub async fn create_courier(
 #[into_params(parameter_in = Query)]
 pub struct PickupsQuery {
     /// `YYYY-MM-DD` (default: today in China).
+    #[param(format = Date, example = "2026-11-26")]
     pub date: Option<String>,
     /// Page size, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
@@ -104,7 +111,6 @@ pub struct PickupStop {
     pub sequence: usize,
     pub handover_id: String,
     pub seller_id: String,
-    #[schema(value_type = String)]
     pub status: HandoverStatus,
     pub sorting_center: String,
     pub pickup_address: AddressView,
@@ -169,6 +175,7 @@ pub async fn list_courier_pickups(
 #[into_params(parameter_in = Query)]
 pub struct DiscrepanciesQuery {
     /// Intake day `YYYY-MM-DD` in China (default: today).
+    #[param(format = Date, example = "2026-11-26")]
     pub date: Option<String>,
 }
 

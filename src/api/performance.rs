@@ -7,6 +7,7 @@
 use super::error::ApiError;
 use super::extract::{ApiQuery, Auth};
 use crate::app::AppState;
+use crate::documents::plots::PlotWords;
 use crate::domain::time::format_ms;
 use crate::service::first_scan::{self, FirstScanDay};
 use crate::service::performance::{self, Performance, StoreVacation};
@@ -31,10 +32,13 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RangeQuery {
     /// First day, `YYYY-MM-DD` (default: 29 days before `to`).
+    #[param(format = Date, example = "2026-11-26")]
     pub from: Option<String>,
     /// Last day, `YYYY-MM-DD`, not after today (default: today in China).
+    #[param(format = Date, example = "2026-11-26")]
     pub to: Option<String>,
 }
 
@@ -60,8 +64,10 @@ pub async fn get_performance(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DateQuery {
     /// `YYYY-MM-DD`, not after today (default: today in China).
+    #[param(format = Date, example = "2026-11-26")]
     pub date: Option<String>,
 }
 
@@ -120,8 +126,10 @@ pub async fn get_first_scan_sla(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LimitQuery {
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
 }
 
@@ -184,6 +192,7 @@ pub async fn cancellation_rate_svg(
         state.ctx(),
         &auth.0,
         &seller_id,
+        &PlotWords::english(),
     )
     .await?))
 }
@@ -200,6 +209,7 @@ pub async fn first_scan_lead_time_svg(
         state.ctx(),
         &auth.0,
         &seller_id,
+        &PlotWords::english(),
     )
     .await?))
 }

@@ -55,6 +55,7 @@ pub struct UnplaceableDoc {
 pub struct CreatePlanRequest {
     /// Parcels to plan (default: all the seller's registered, unbagged parcels).
     #[validate(length(min = 1, max = 100_000))]
+    #[schema(min_items = 1, max_items = 100_000)]
     pub tracking_numbers: Option<Vec<String>>,
 }
 

@@ -5,8 +5,8 @@
 use super::error::ApiError;
 use super::extract::{ApiJson, Caller, roles};
 use crate::app::AppState;
-use crate::domain::ScanType;
 use crate::domain::time::parse_rfc3339;
+use crate::domain::{PickupFailureReason, ScanType};
 use crate::service::address::check_coordinates;
 use crate::service::scans::{self, check_not_future};
 use crate::store::{ScanEvent, ScanKind, ScanResult};
@@ -26,39 +26,57 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct ScanEventInput {
     /// The client's unique id for this event; a repeat is acknowledged again.
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub event_id: String,
     /// `picked_up`, `pickup_failed` (couriers) or `received` (sorting centers).
     #[serde(rename = "type")]
+    #[schema(value_type = ScanType)]
     pub event_type: String,
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub bag_id: String,
     /// RFC 3339 time of the scan.
+    #[schema(format = DateTime, example = "2026-11-26T08:00:00Z")]
     pub occurred_at: String,
     /// `picked_up`: the bag's weight on the courier's scale, grams.
     #[validate(range(min = 0, max = 10_000_000))]
+    #[schema(minimum = 0, maximum = 10_000_000)]
     pub measured_weight_g: Option<i64>,
     /// `picked_up`: measured sides, centimetres (all three or none).
+    #[validate(range(exclusive_min = 0.0, max = 500.0))]
+    #[schema(exclusive_minimum = 0.0, maximum = 500.0)]
     pub length_cm: Option<f64>,
+    #[validate(range(exclusive_min = 0.0, max = 500.0))]
+    #[schema(exclusive_minimum = 0.0, maximum = 500.0)]
     pub width_cm: Option<f64>,
+    #[validate(range(exclusive_min = 0.0, max = 500.0))]
+    #[schema(exclusive_minimum = 0.0, maximum = 500.0)]
     pub height_cm: Option<f64>,
     /// `picked_up`: where the courier was (GCJ-02).
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub lat: Option<f64>,
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub lon: Option<f64>,
     /// `pickup_failed`: `seller_absent`, `not_ready`, `address_not_found`,
     /// `bag_over_limits` or `other`.
+    #[schema(value_type = Option<PickupFailureReason>)]
     pub reason: Option<String>,
     /// `received`: tracking numbers scanned out of the bag.
     #[validate(length(max = 5000))]
+    #[schema(max_items = 5000)]
     pub parcels_found: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[schema(examples(json!({"events": [{"event_id": "pickup-1", "type": "picked_up", "bag_id": "MB4K2R9XQ7M1ZT", "occurred_at": "2026-11-26T01:30:00Z", "measured_weight_g": 1650, "lat": 22.5431, "lon": 114.0579}]})))]
 pub struct ScansRequest {
     #[validate(length(min = 1, max = 1000), nested)]
+    #[schema(min_items = 1, max_items = 1000)]
     pub events: Vec<ScanEventInput>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"accepted": 1, "rejected": 1, "results": [{"event_id": "pickup-1", "accepted": true, "duplicate": false, "code": "picked_up"}, {"event_id": "pickup-2", "accepted": false, "duplicate": false, "code": "bag_not_found", "message": "no bag MB0000000000ZZ"}]})))]
 pub struct ScansResponse {
     pub accepted: usize,
     pub rejected: usize,
@@ -85,6 +103,14 @@ fn parse_event(i: usize, e: ScanEventInput, now_ms: i64) -> Result<ScanEvent, Ap
             ),
         )
     })?;
+    // Each coordinate given is checked, whatever the event's type.
+    if e.lat.is_some() || e.lon.is_some() {
+        check_coordinates(
+            e.lat.unwrap_or_default(),
+            e.lon.unwrap_or_default(),
+            &format!("events[{i}]"),
+        )?;
+    }
     let kind = match scan_type {
         ScanType::PickedUp => {
             let measured_weight_g = e.measured_weight_g.ok_or_else(|| {
@@ -105,23 +131,32 @@ fn parse_event(i: usize, e: ScanEventInput, now_ms: i64) -> Result<ScanEvent, Ap
                     ));
                 }
             };
-            if let (Some(lat), Some(lon)) = (e.lat, e.lon) {
-                check_coordinates(lat, lon, &format!("events[{i}]"))?;
-            }
             ScanKind::PickedUp {
                 measured_weight_g,
                 measured_sides_cm,
             }
         }
-        ScanType::PickupFailed => ScanKind::PickupFailed {
-            reason: e.reason.ok_or_else(|| {
+        ScanType::PickupFailed => {
+            let raw = e.reason.ok_or_else(|| {
                 ApiError::invalid_field(
                     &field("reason"),
                     "required",
                     "a pickup failure carries a reason",
                 )
-            })?,
-        },
+            })?;
+            let reason = PickupFailureReason::try_from(raw.as_str()).map_err(|_| {
+                let names: Vec<&str> = PickupFailureReason::ALL
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect();
+                ApiError::invalid_field(
+                    &field("reason"),
+                    "invalid_reason",
+                    format!("{raw:?} is not one of {}", names.join(", ")),
+                )
+            })?;
+            ScanKind::PickupFailed { reason }
+        }
         ScanType::Received => ScanKind::Received {
             parcels_found: e.parcels_found.ok_or_else(|| {
                 ApiError::invalid_field(

@@ -30,8 +30,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[schema(examples(json!({"name": "Acme Trading", "pickup_address": {"province": "广东省", "city": "深圳市", "district": "南山区", "street": "1 Keyuan Road", "lat": 22.5431, "lon": 114.0579}})))]
 pub struct CreateSellerRequest {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[validate(nested)]
     pub pickup_address: AddressInput,
@@ -43,6 +45,7 @@ pub struct CreateSellerRequest {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(examples(json!({"id": "SL7Q2M9XK4R1ZT", "name": "Acme Trading", "pickup_address": {"province": "440000", "province_name": "广东省", "city": "440300", "city_name": "深圳市", "district": "南山区", "street": "1 Keyuan Road", "lat": 22.5431, "lon": 114.0579}, "created_at": "2026-11-26T02:00:00.000Z", "test_mode": false, "api_key": "fm_live_3xAmpLe0nLy0000000000000000000000000000"})))]
 pub struct SellerResponse {
     pub id: String,
     pub name: String,
@@ -102,14 +105,18 @@ pub async fn get_seller(
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 pub struct DayOrders {
     /// `YYYY-MM-DD`, a day in China.
+    #[schema(format = Date, example = "2026-11-26")]
     pub date: String,
     #[validate(range(min = 0, max = 10_000_000))]
+    #[schema(minimum = 0, maximum = 10_000_000)]
     pub orders: i64,
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[schema(examples(json!({"days": [{"date": "2026-11-24", "orders": 80}, {"date": "2026-11-25", "orders": 65}]})))]
 pub struct OrderVolumesRequest {
     #[validate(length(min = 1, max = 400), nested)]
+    #[schema(min_items = 1, max_items = 400)]
     pub days: Vec<DayOrders>,
 }
 
@@ -160,6 +167,7 @@ pub async fn get_eligibility(
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 pub struct CreateGrantRequest {
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub isv_id: String,
 }
 

@@ -20,9 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TrackingEventResponse {
-    /// `registered`, `picked_up`, `received`, `missing` or `cancelled`.
     #[serde(rename = "type")]
-    #[schema(value_type = String)]
     pub event_type: TrackingEventType,
     /// When it happened (UTC).
     pub at: String,
@@ -33,12 +31,9 @@ pub struct TrackingEventResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TrackingResponse {
     pub tracking_number: String,
-    /// `registered`, `bagged`, `received`, `missing` or `cancelled`.
-    #[schema(value_type = String)]
     pub status: TrackingStatus,
     pub first_scan_at: Option<String>,
     /// `bag_pickup` (backdated to the bag's pickup), `intake`, or null before intake.
-    #[schema(value_type = Option<String>)]
     pub first_scan_basis: Option<FirstScanBasis>,
     pub bag_id: Option<String>,
     pub events: Vec<TrackingEventResponse>,

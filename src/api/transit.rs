@@ -6,8 +6,8 @@ use super::dto::{BagResponse, PageQuery, bag_response};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Caller, roles};
 use crate::app::AppState;
-use crate::domain::ClaimStatus;
 use crate::domain::time::format_ms;
+use crate::domain::{ClaimBasis, ClaimStatus};
 use crate::service::claims::{self, BagFilter, NewClaim};
 use crate::store::ClaimRecord;
 use axum::Json;
@@ -31,10 +31,13 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct BagsQuery {
     /// `open`, `picked_up`, `received`, `cancelled`, or `overdue` (picked up and not
     /// received within the route's expected transit time).
+    #[param(value_type = Option<super::vocab::BagFilterName>)]
     pub status: Option<String>,
     /// Only bags changed at or after this time (RFC 3339): status, or parcels added
     /// or taken out.
+    #[param(format = DateTime, example = "2026-11-26T08:00:00Z")]
     pub updated_since: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
     pub cursor: Option<String>,
 }
@@ -69,13 +72,17 @@ pub async fn list_bags(
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[schema(examples(json!({"bag_id": "MB4K2R9XQ7M1ZT", "tracking_numbers": ["LZ0002"], "description": "LZ0002 was not in the bag at intake"})))]
 pub struct CreateClaimRequest {
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub bag_id: String,
     /// The parcels claimed for (default: the whole bag, which must be overdue).
     #[validate(length(max = 300))]
+    #[schema(max_items = 300)]
     pub tracking_numbers: Option<Vec<String>>,
     #[validate(length(min = 1, max = 2000))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub description: String,
 }
 
@@ -86,10 +93,8 @@ pub struct ClaimResponse {
     pub bag_id: String,
     pub tracking_numbers: Vec<String>,
     pub description: String,
-    /// `overdue_bag` or `missing_parcels`.
-    pub basis: String,
+    pub basis: ClaimBasis,
     /// `open`, `accepted` or `rejected`.
-    #[schema(value_type = String)]
     pub status: ClaimStatus,
     pub decision_note: Option<String>,
     pub created_at: String,
@@ -157,6 +162,7 @@ pub async fn list_claims(
 pub struct ClaimDecisionRequest {
     pub accepted: bool,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: String,
 }
 

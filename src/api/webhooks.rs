@@ -5,6 +5,7 @@
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth};
 use crate::app::AppState;
+use crate::domain::DeliveryStatus;
 use crate::domain::time::format_ms;
 use crate::service::webhooks::{self, WebhookWithSecret};
 use crate::store::{AttemptRecord, WebhookRecord};
@@ -27,13 +28,17 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(examples(json!({"url": "https://erp.example.com/firstmile/webhooks", "event_types": ["handover.booked", "bag.picked_up"]})))]
 pub struct CreateWebhookRequest {
     /// An https URL on a public address.
     #[validate(length(min = 8, max = 2000))]
+    #[schema(min_length = 8, max_length = 2000)]
     pub url: String,
     /// Event types to send (empty or left out: all).
     #[serde(default)]
     #[validate(length(max = 20))]
+    #[schema(value_type = Vec<crate::domain::EventType>)]
+    #[schema(max_items = 20)]
     pub event_types: Vec<String>,
 }
 
@@ -42,6 +47,7 @@ pub struct WebhookResponse {
     pub id: String,
     pub url: String,
     /// Empty: every type.
+    #[schema(value_type = Vec<crate::domain::EventType>)]
     pub event_types: Vec<String>,
     pub enabled: bool,
     pub created_at: String,
@@ -139,6 +145,7 @@ pub async fn rotate_secret(
 #[into_params(parameter_in = Query)]
 pub struct LogQuery {
     /// Most attempts, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
 }
 
@@ -154,7 +161,7 @@ pub struct AttemptResponse {
     pub latency_ms: i64,
     pub error: Option<String>,
     /// The delivery now: `pending` (a retry is scheduled), `delivered` or `failed`.
-    pub delivery_status: String,
+    pub delivery_status: DeliveryStatus,
 }
 
 fn attempt_response(a: AttemptRecord) -> AttemptResponse {
@@ -196,9 +203,12 @@ pub async fn list_deliveries(
 pub struct ReplayRequest {
     /// Send this event again.
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub event_id: Option<String>,
     /// Or: send again every failed delivery of events since this time (RFC 3339).
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
+    #[schema(format = DateTime)]
     pub since: Option<String>,
 }
 

@@ -1,7 +1,9 @@
 //! The seller center's plots, rendered on the server as SVG with `plotters` (its SVG
 //! backend): the daily store cancellation rate against the vacation threshold with the
 //! vacation days shaded, and the first-scan lead time with and without backdating.
-//! Pure: plain series in, an SVG string out; `service::plots` fills the series.
+//! Pure: plain series and the words to write in, an SVG string out; `service::plots`
+//! fills the series, and the caller chooses the words (English for the API, the
+//! page's language in the seller center).
 //!
 //! The x axis is the day's index in the range (day i spans [i, i + 1)), labelled with
 //! the dates as `MM-DD`, so shaded vacation days line up with the points drawn at their
@@ -27,6 +29,34 @@ pub struct LeadDay {
     pub date: String,
     pub with_backdating_h: Option<f64>,
     pub without_backdating_h: Option<f64>,
+}
+
+/// The words written on the plots.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlotWords {
+    pub rate_caption: String,
+    pub vacation: String,
+    /// Written before the threshold as a percentage.
+    pub threshold: String,
+    pub daily_rate: String,
+    pub lead_caption: String,
+    pub without_backdating: String,
+    pub with_backdating: String,
+}
+
+impl PlotWords {
+    /// The API's words.
+    pub fn english() -> Self {
+        PlotWords {
+            rate_caption: "Store cancellation rate (buyer + late intake)".into(),
+            vacation: "vacation mode".into(),
+            threshold: "threshold".into(),
+            daily_rate: "daily rate".into(),
+            lead_caption: "Median first-scan lead time (hours after RTS)".into(),
+            without_backdating: "without backdating (intake)".into(),
+            with_backdating: "with backdating (bag pickup)".into(),
+        }
+    }
 }
 
 fn short(date: &str) -> String {
@@ -88,7 +118,11 @@ fn render(
 }
 
 /// The cancellation rate (a fraction) of each day against `threshold`.
-pub fn render_cancellation_rate(days: &[RateDay], threshold: f64) -> Result<String, String> {
+pub fn render_cancellation_rate(
+    days: &[RateDay],
+    threshold: f64,
+    words: &PlotWords,
+) -> Result<String, String> {
     let top = days
         .iter()
         .map(|d| d.rate)
@@ -96,7 +130,7 @@ pub fn render_cancellation_rate(days: &[RateDay], threshold: f64) -> Result<Stri
         .clamp(0.05, 1.0);
     let dates: Vec<String> = days.iter().map(|d| d.date.clone()).collect();
     render(
-        "Store cancellation rate (buyer + late intake)",
+        &words.rate_caption,
         &dates,
         top,
         &|y| format!("{:.0}%", y * 100.0),
@@ -109,7 +143,7 @@ pub fn render_cancellation_rate(days: &[RateDay], threshold: f64) -> Result<Stri
                     },
                 ))
                 .map_err(err)?
-                .label("vacation mode")
+                .label(words.vacation.as_str())
                 .legend(move |(x, y)| {
                     Rectangle::new([(x, y - 5), (x + 16, y + 5)], shade.filled())
                 });
@@ -119,7 +153,7 @@ pub fn render_cancellation_rate(days: &[RateDay], threshold: f64) -> Result<Stri
                     RED.stroke_width(2),
                 ))
                 .map_err(err)?
-                .label(format!("threshold {:.0}%", threshold * 100.0))
+                .label(format!("{} {:.0}%", words.threshold, threshold * 100.0))
                 .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED.stroke_width(2)));
             chart
                 .draw_series(LineSeries::new(
@@ -129,7 +163,7 @@ pub fn render_cancellation_rate(days: &[RateDay], threshold: f64) -> Result<Stri
                     BLUE.stroke_width(2),
                 ))
                 .map_err(err)?
-                .label("daily rate")
+                .label(words.daily_rate.as_str())
                 .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
             Ok(())
         },
@@ -137,7 +171,7 @@ pub fn render_cancellation_rate(days: &[RateDay], threshold: f64) -> Result<Stri
 }
 
 /// Median hours from RTS to the first scan, with backdating and without (the intake).
-pub fn render_first_scan_lead_time(days: &[LeadDay]) -> Result<String, String> {
+pub fn render_first_scan_lead_time(days: &[LeadDay], words: &PlotWords) -> Result<String, String> {
     let top = days
         .iter()
         .flat_map(|d| [d.with_backdating_h, d.without_backdating_h])
@@ -152,7 +186,7 @@ pub fn render_first_scan_lead_time(days: &[LeadDay]) -> Result<String, String> {
             .collect()
     };
     render(
-        "Median first-scan lead time (hours after RTS)",
+        &words.lead_caption,
         &dates,
         top,
         &|y| format!("{y:.0} h"),
@@ -161,12 +195,12 @@ pub fn render_first_scan_lead_time(days: &[LeadDay]) -> Result<String, String> {
                 (
                     series(|d| d.without_backdating_h),
                     RGBColor(140, 140, 140),
-                    "without backdating (intake)",
+                    words.without_backdating.as_str(),
                 ),
                 (
                     series(|d| d.with_backdating_h),
                     GREEN,
-                    "with backdating (bag pickup)",
+                    words.with_backdating.as_str(),
                 ),
             ] {
                 chart
@@ -195,7 +229,7 @@ mod tests {
                 in_vacation: (22..=28).contains(&d),
             })
             .collect();
-        let svg = render_cancellation_rate(&days, 0.3).expect("svg");
+        let svg = render_cancellation_rate(&days, 0.3, &PlotWords::english()).expect("svg");
         assert!(svg.starts_with("<svg"), "{}", &svg[..40.min(svg.len())]);
         assert!(svg.contains("threshold 30%"));
         assert!(svg.contains("vacation mode"));
@@ -221,7 +255,7 @@ mod tests {
                 without_backdating_h: Some(26.0),
             },
         ];
-        let svg = render_first_scan_lead_time(&days).expect("svg");
+        let svg = render_first_scan_lead_time(&days, &PlotWords::english()).expect("svg");
         assert!(svg.contains("with backdating"));
         assert!(svg.contains("without backdating"));
     }

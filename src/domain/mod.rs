@@ -22,8 +22,8 @@ pub use keys::{KeyMode, hash_token, mint_token};
 pub use limits::{Bag, BagLimitError, BagLimits, DeclaredBag};
 pub use roles::{Principal, Role};
 pub use status::{
-    BagSelector, BagStatus, CancelReason, ClaimStatus, FirstScanBasis, HandoverStatus,
-    IntakeStatus, OrderStatus, ParcelStatus, PickupFailureReason, ScanType, TrackingEventType,
-    TrackingStatus, UnknownName,
+    BagSelector, BagStatus, CancelReason, ClaimBasis, ClaimStatus, DeliveryStatus, FirstScanBasis,
+    HandoverStatus, IntakeStatus, OrderStatus, ParcelStatus, PickupFailureReason,
+    RegistrationStatus, ScanType, TrackingEventType, TrackingStatus, UnknownName,
 };
 pub use time::Clock;

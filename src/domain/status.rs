@@ -212,12 +212,48 @@ names! {
     }
 }
 
+names! {
+    /// What a claim rests on (rule 16): its bag is overdue, or the parcels it names
+    /// were missing at intake.
+    ClaimBasis, "claim basis" {
+        OverdueBag => "overdue_bag",
+        MissingParcels => "missing_parcels",
+    }
+}
+
+names! {
+    /// Where a webhook delivery stands: a retry is scheduled, or it is done one way or
+    /// the other (docs/api.md, "Webhooks").
+    DeliveryStatus, "delivery status" {
+        Pending => "pending",
+        Delivered => "delivered",
+        Failed => "failed",
+    }
+}
+
+names! {
+    /// What became of one item of a parcel registration (rule 19).
+    RegistrationStatus, "registration status" {
+        Registered => "registered",
+        Rejected => "rejected",
+    }
+}
+
 /// Which bags a list shows: those in one status, or the overdue ones: picked up and
 /// not received within the route's expected transit time (rule 16).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BagSelector {
     Status(BagStatus),
     Overdue,
+}
+
+impl BagSelector {
+    /// Every name the bag list's filter takes: the bag statuses, then `overdue`.
+    pub fn names() -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = BagStatus::ALL.iter().map(|s| s.as_str()).collect();
+        names.push("overdue");
+        names
+    }
 }
 
 impl TryFrom<&str> for BagSelector {

@@ -12,20 +12,27 @@ use validator::Validate;
 
 /// An address as a client sends it.
 #[derive(Debug, Clone, Deserialize, Serialize, Validate, ToSchema)]
+#[schema(examples(json!({"province": "广东省", "city": "深圳市", "district": "南山区", "street": "1 Keyuan Road", "lat": 22.5431, "lon": 114.0579})))]
 pub struct AddressInput {
     /// GB/T 2260 code (`440000`) or Chinese name (`广东省`).
     #[validate(length(min = 1, max = 50))]
+    #[schema(min_length = 1, max_length = 50)]
     pub province: String,
     /// GB/T 2260 code (`440300`) or Chinese name (`深圳市`).
     #[validate(length(min = 1, max = 50))]
+    #[schema(min_length = 1, max_length = 50)]
     pub city: String,
     #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
     pub district: Option<String>,
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub street: String,
     /// GCJ-02 latitude.
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub lat: f64,
     /// GCJ-02 longitude.
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub lon: f64,
 }
 

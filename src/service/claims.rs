@@ -3,8 +3,10 @@
 //! at intake, which only the operator decides.
 
 use super::sellers::seller_scope;
-use super::{Ctx, Page, PageRequest, ServiceResult, filter_value, page_limit, require};
-use crate::domain::{BagSelector, BagStatus, Principal, Role};
+use super::{
+    Ctx, Page, PageRequest, ServiceError, ServiceResult, filter_value, page_limit, require,
+};
+use crate::domain::{BagSelector, Principal, Role};
 use crate::store::{BagPage, ClaimRecord};
 
 /// Which page of a seller's bags.
@@ -25,8 +27,7 @@ pub async fn list_bags(
     filter: &BagFilter,
 ) -> ServiceResult<BagPage> {
     seller_scope(ctx, caller, seller_id).await?;
-    let mut allowed: Vec<&str> = BagStatus::ALL.iter().map(|s| s.as_str()).collect();
-    allowed.push("overdue");
+    let allowed = BagSelector::names();
     let selector: Option<BagSelector> = filter_value("status", filter.status.as_deref(), &allowed)?;
     let limit = page_limit(filter.limit)?;
     let updated_since_ms = super::updated_since(filter.updated_since.as_deref())?;
@@ -42,6 +43,9 @@ pub async fn list_bags(
         )
         .await?)
 }
+
+/// The longest description of a claim, in characters.
+pub const MAX_DESCRIPTION: usize = 2000;
 
 /// A claim as a seller opens it.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,6 +64,14 @@ pub async fn open_claim(
     claim: &NewClaim,
 ) -> ServiceResult<ClaimRecord> {
     seller_scope(ctx, caller, seller_id).await?;
+    let length = claim.description.trim().chars().count();
+    if !(1..=MAX_DESCRIPTION).contains(&length) {
+        return Err(ServiceError::field(
+            "description",
+            "length",
+            format!("say what happened, in 1 to {MAX_DESCRIPTION} characters"),
+        ));
+    }
     Ok(ctx
         .store
         .insert_claim(

@@ -81,6 +81,13 @@ pub async fn edit_bag(
     tracking_numbers: &[String],
 ) -> ServiceResult<BagRecord> {
     seller_scope(ctx, caller, bag.seller_id).await?;
+    if tracking_numbers.is_empty() {
+        return Err(ServiceError::field(
+            "tracking_numbers",
+            "required",
+            "name at least one parcel to add or take out",
+        ));
+    }
     Ok(ctx
         .store
         .edit_bag(

@@ -174,6 +174,12 @@ async fn choose_bags(
             "required",
             "give bags, or set auto_plan: true",
         )),
+        (Some(bags), false) if bags.is_empty() || bags.iter().any(|b| b.parcels.is_empty()) => {
+            Err(ServiceError::rule(
+                "no_bags_declared",
+                "declare at least one bag, each with at least one parcel",
+            ))
+        }
         (Some(bags), false) => Ok(bags),
         (None, true) => {
             let plan = plan_for_seller(ctx, seller_id, booking.tracking_numbers.as_deref()).await?;
@@ -232,7 +238,7 @@ pub async fn list_handovers(
         filter_value("status", filter.status.as_deref(), &allowed)?;
     let limit = page_limit(filter.limit)?;
     let updated_since_ms = super::updated_since(filter.updated_since.as_deref())?;
-    let pickup_date = match filter.pickup_date.as_deref().filter(|d| !d.is_empty()) {
+    let pickup_date = match filter.pickup_date.as_deref() {
         None => None,
         Some(raw) => Some(
             parse_date(raw)

@@ -1,5 +1,6 @@
 //! The seller center's plots (docs/rules.md, rules 21 and 22) over the last 30 days,
-//! as SVG strings: the API serves them and the seller-center pages can embed them.
+//! as SVG strings, with the caller's words: the API serves them in English and the
+//! seller-center pages embed them in the page's language.
 //! The figures come from the same use cases as the JSON views; `documents::plots`
 //! draws them.
 
@@ -8,7 +9,7 @@ use super::performance::{day_range, performance_of};
 use super::sellers::seller_scope;
 use super::{Ctx, ServiceError, ServiceResult};
 use crate::documents::plots::{
-    LeadDay, RateDay, render_cancellation_rate, render_first_scan_lead_time,
+    LeadDay, PlotWords, RateDay, render_cancellation_rate, render_first_scan_lead_time,
 };
 use crate::domain::Principal;
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ pub async fn cancellation_rate_svg(
     ctx: Ctx<'_>,
     caller: &Principal,
     seller_id: &str,
+    words: &PlotWords,
 ) -> ServiceResult<String> {
     seller_scope(ctx, caller, seller_id).await?;
     let (from, to) = day_range(ctx, None, None)?;
@@ -31,7 +33,7 @@ pub async fn cancellation_rate_svg(
             in_vacation: d.in_vacation,
         })
         .collect();
-    render_cancellation_rate(&days, perf.threshold).map_err(ServiceError::Internal)
+    render_cancellation_rate(&days, perf.threshold, words).map_err(ServiceError::Internal)
 }
 
 /// `first_scan_lead_time_svg`: the median lead time of each day, with and without
@@ -40,6 +42,7 @@ pub async fn first_scan_lead_time_svg(
     ctx: Ctx<'_>,
     caller: &Principal,
     seller_id: &str,
+    words: &PlotWords,
 ) -> ServiceResult<String> {
     seller_scope(ctx, caller, seller_id).await?;
     let (from, to) = day_range(ctx, None, None)?;
@@ -67,5 +70,5 @@ pub async fn first_scan_lead_time_svg(
             break;
         }
     }
-    render_first_scan_lead_time(&days).map_err(ServiceError::Internal)
+    render_first_scan_lead_time(&days, words).map_err(ServiceError::Internal)
 }

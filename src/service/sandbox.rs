@@ -55,9 +55,12 @@ const ORDER: [ScanType; 3] = [
     ScanType::Received,
 ];
 
+/// The steps to run and, with `pickup_failed`, the courier's reason.
+type Plan = (Vec<ScanType>, Option<PickupFailureReason>);
+
 /// Parses the steps: known names, each once, in the order of [`ORDER`], with the
 /// fields each needs and none it does not.
-fn parse_steps(sim: &Simulation) -> ServiceResult<Vec<ScanType>> {
+fn parse_steps(sim: &Simulation) -> ServiceResult<Plan> {
     let names: Vec<&str> = ORDER.iter().map(|s| s.as_str()).collect();
     if sim.steps.is_empty() {
         return Err(ServiceError::field(
@@ -86,7 +89,7 @@ fn parse_steps(sim: &Simulation) -> ServiceResult<Vec<ScanType>> {
         steps.push(step);
     }
     let failing = steps.contains(&ScanType::PickupFailed);
-    match (&sim.reason, failing) {
+    let reason = match (&sim.reason, failing) {
         (None, true) => {
             return Err(ServiceError::field(
                 "reason",
@@ -94,17 +97,17 @@ fn parse_steps(sim: &Simulation) -> ServiceResult<Vec<ScanType>> {
                 "pickup_failed needs a reason",
             ));
         }
-        (Some(reason), true) if PickupFailureReason::try_from(reason.as_str()).is_err() => {
+        (Some(raw), true) => Some(PickupFailureReason::try_from(raw.as_str()).map_err(|_| {
             let names: Vec<&str> = PickupFailureReason::ALL
                 .iter()
                 .map(|r| r.as_str())
                 .collect();
-            return Err(ServiceError::field(
+            ServiceError::field(
                 "reason",
                 "invalid",
-                format!("{reason:?} is not one of: {}", names.join(", ")),
-            ));
-        }
+                format!("{raw:?} is not one of: {}", names.join(", ")),
+            )
+        })?),
         (Some(_), false) => {
             return Err(ServiceError::field(
                 "reason",
@@ -112,8 +115,8 @@ fn parse_steps(sim: &Simulation) -> ServiceResult<Vec<ScanType>> {
                 "a reason goes with pickup_failed only",
             ));
         }
-        _ => {}
-    }
+        (None, false) => None,
+    };
     if !steps.contains(&ScanType::Received) {
         for (field, list) in [
             ("missing", &sim.missing),
@@ -128,7 +131,7 @@ fn parse_steps(sim: &Simulation) -> ServiceResult<Vec<ScanType>> {
             }
         }
     }
-    Ok(steps)
+    Ok((steps, reason))
 }
 
 /// Checks `missing` (parcels of the handover) and `unregistered` (parcels not in it).
@@ -171,6 +174,7 @@ fn check_parcels(sim: &Simulation, view: &HandoverView) -> ServiceResult<()> {
 /// The scans of one step: one event per bag of the handover, at `now_ms`.
 fn step_events(
     step: ScanType,
+    reason: Option<PickupFailureReason>,
     sim: &Simulation,
     view: &HandoverView,
     now_ms: i64,
@@ -182,7 +186,7 @@ fn step_events(
         .map(|(i, bag)| {
             let kind = match step {
                 ScanType::PickupFailed => ScanKind::PickupFailed {
-                    reason: sim.reason.clone().unwrap_or_default(),
+                    reason: reason.unwrap_or(PickupFailureReason::Other),
                 },
                 // The scale agrees with the parcels' declared weights.
                 ScanType::PickedUp => ScanKind::PickedUp {
@@ -230,7 +234,7 @@ pub async fn simulate_handover(
             format!("seller {seller_id} is live; only a test-mode seller can simulate"),
         ));
     }
-    let steps = parse_steps(sim)?;
+    let (steps, reason) = parse_steps(sim)?;
     let view = ctx.store.get_handover(seller_id, handover_id).await?;
     check_parcels(sim, &view)?;
     let courier = Principal {
@@ -252,7 +256,7 @@ pub async fn simulate_handover(
         } else {
             &courier
         };
-        let events = step_events(step, sim, &view, ctx.clock.now_ms());
+        let events = step_events(step, reason, sim, &view, ctx.clock.now_ms());
         let results = record_scans(ctx, poster, &reach, &events).await?;
         let refused = results.iter().any(|r| !r.accepted);
         done.push(SimulatedStep { step, results });
@@ -293,11 +297,14 @@ mod tests {
     fn steps_run_once_each_in_their_order() {
         assert_eq!(
             parse_steps(&sim(&["picked_up", "received"], None)).unwrap(),
-            [ScanType::PickedUp, ScanType::Received]
+            (vec![ScanType::PickedUp, ScanType::Received], None)
         );
         assert_eq!(
             parse_steps(&sim(&["pickup_failed"], Some("not_ready"))).unwrap(),
-            [ScanType::PickupFailed]
+            (
+                vec![ScanType::PickupFailed],
+                Some(PickupFailureReason::NotReady)
+            )
         );
         // (steps, reason, the refused field and its code)
         let cases: &[Case] = &[

@@ -2,7 +2,7 @@
 //! bag or for parcels missing at intake; only the operator decides it.
 
 use super::{NewEvent, Store, StoreError, StoreResult};
-use crate::domain::{BagStatus, ClaimStatus, EventType, new_id};
+use crate::domain::{BagStatus, ClaimBasis, ClaimStatus, EventType, new_id};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -15,7 +15,7 @@ pub struct ClaimRecord {
     pub tracking_numbers: Vec<String>,
     pub description: String,
     /// `overdue_bag` or `missing_parcels`.
-    pub basis: String,
+    pub basis: ClaimBasis,
     pub status: ClaimStatus,
     pub decision_note: Option<String>,
     pub created_at_ms: i64,
@@ -36,7 +36,7 @@ impl TryFrom<AnyRow> for ClaimRecord {
                 .map(str::to_owned)
                 .collect(),
             description: row.try_get("description")?,
-            basis: row.try_get("basis")?,
+            basis: super::get_name(&row, "basis")?,
             status: super::get_name(&row, "status")?,
             decision_note: row.try_get("decision_note")?,
             created_at_ms: row.try_get("created_at_ms")?,
@@ -70,7 +70,7 @@ impl Store {
                     ),
                 ));
             }
-            "overdue_bag"
+            ClaimBasis::OverdueBag
         } else {
             let missing: Vec<String> = sqlx::query(
                 "SELECT tracking_number FROM parcel WHERE bag_id = $1 AND intake_status = 'missing'",
@@ -91,9 +91,9 @@ impl Store {
                 ));
             }
             if overdue {
-                "overdue_bag"
+                ClaimBasis::OverdueBag
             } else {
-                "missing_parcels"
+                ClaimBasis::MissingParcels
             }
         };
         let open: i64 = sqlx::query(
@@ -116,7 +116,7 @@ impl Store {
             bag_id: bag_id.to_owned(),
             tracking_numbers: tracking_numbers.to_vec(),
             description: description.to_owned(),
-            basis: basis.to_owned(),
+            basis,
             status: ClaimStatus::Open,
             decision_note: None,
             created_at_ms: now_ms,
@@ -132,12 +132,12 @@ impl Store {
         .bind(bag_id)
         .bind(tracking_numbers.join(","))
         .bind(description)
-        .bind(basis)
+        .bind(basis.as_str())
         .bind(now_ms)
         .execute(&mut *tx)
         .await?;
         let data = serde_json::json!({"claim_id": claim.claim_id, "bag_id": bag_id,
-                                      "tracking_numbers": tracking_numbers, "basis": basis});
+                                      "tracking_numbers": tracking_numbers, "basis": basis.as_str()});
         let opened = NewEvent::new(EventType::ClaimOpened, data);
         super::events::append(&mut tx, seller_id, &[opened], now_ms).await?;
         tx.commit().await?;

@@ -101,7 +101,7 @@ pub(super) async fn apply_one(
             .await
         }
         ScanKind::PickupFailed { reason } => {
-            pickup_failed(tx, poster, event, &bag, reason, now_ms).await
+            pickup_failed(tx, poster, event, &bag, *reason, now_ms).await
         }
         ScanKind::Received { parcels_found } => {
             super::intake::received(tx, poster, event, &bag, parcels_found, now_ms).await
@@ -222,19 +222,9 @@ async fn pickup_failed(
     courier: &Principal,
     event: &ScanEvent,
     bag: &BagFacts,
-    reason: &str,
+    reason: PickupFailureReason,
     now_ms: i64,
 ) -> StoreResult<EventOutcome> {
-    let Ok(reason) = PickupFailureReason::try_from(reason) else {
-        let names: Vec<&str> = PickupFailureReason::ALL
-            .iter()
-            .map(|r| r.as_str())
-            .collect();
-        return Ok(Err(Refusal(
-            "invalid_reason",
-            format!("reason must be one of {}", names.join(", ")),
-        )));
-    };
     if !mark_failed(tx, courier, bag, reason, reason.as_str(), now_ms).await? {
         return Ok(Err(Refusal(
             "handover_not_booked",

@@ -12,7 +12,9 @@
 
 use super::pickups::apply_one;
 use super::{Store, StoreError, StoreResult, placeholders, values_rows};
-use crate::domain::{BagLimits, BagStatus, HandoverStatus, Principal, Role, ScanType};
+use crate::domain::{
+    BagLimits, BagStatus, HandoverStatus, PickupFailureReason, Principal, Role, ScanType,
+};
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, Row, Transaction};
 use std::collections::{HashMap, HashSet};
@@ -25,7 +27,7 @@ pub enum ScanKind {
         measured_sides_cm: Option<[f64; 3]>,
     },
     PickupFailed {
-        reason: String,
+        reason: PickupFailureReason,
     },
     Received {
         parcels_found: Vec<String>,
@@ -80,7 +82,7 @@ impl ScanEvent {
                     }
                 }
             }
-            ScanKind::PickupFailed { reason } => text.push_str(reason),
+            ScanKind::PickupFailed { reason } => text.push_str(reason.as_str()),
             ScanKind::Received { parcels_found } => {
                 let mut found: Vec<&str> = parcels_found.iter().map(String::as_str).collect();
                 found.sort_unstable();

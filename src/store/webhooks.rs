@@ -11,7 +11,7 @@
 
 use super::events::{NewEvent, append, event_from_row};
 use super::{Backend, EventRecord, Store, StoreError, StoreResult};
-use crate::domain::{EventType, new_id};
+use crate::domain::{DeliveryStatus, EventType, new_id};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -83,7 +83,7 @@ pub struct AttemptRecord {
     pub latency_ms: i64,
     pub error: Option<String>,
     /// The delivery's state now: `pending`, `delivered` or `failed`.
-    pub delivery_status: String,
+    pub delivery_status: DeliveryStatus,
 }
 
 fn types_column(types: &[String]) -> String {
@@ -420,7 +420,7 @@ impl Store {
                 status_code: r.try_get("status_code")?,
                 latency_ms: r.try_get("latency_ms")?,
                 error: r.try_get("error")?,
-                delivery_status: r.try_get("status")?,
+                delivery_status: super::get_name(r, "status")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()

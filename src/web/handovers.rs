@@ -1,14 +1,15 @@
 //! The handover pages: the list with status and date filters and paging, a
 //! handover's detail (bags, their parcels, history, documents), cancelling with a
-//! confirmation step until pickup, and rescheduling after a failed pickup. The use
+//! confirmation step until pickup, and rescheduling after a failed pickup. Each bag
+//! links to its edit page before pickup (`bags.rs`) and to a claim after (`claims.rs`). The use
 //! cases decide (`service::handovers`, `service::handover_changes`); refusals come
 //! back to the detail page as `?error=<code>`.
 
 use super::i18n::{Lang, translate};
-use super::{Signed, notice, render, with_error};
+use super::{Signed, notice, paging, render, with_error};
 use crate::app::AppState;
-use crate::domain::HandoverStatus;
 use crate::domain::time::format_china;
+use crate::domain::{BagStatus, HandoverStatus};
 use crate::service::handover_changes::{cancel_handover, reschedule_handover};
 use crate::service::handovers::{HandoverFilter, get_handover, list_handovers};
 use crate::store::HandoverView;
@@ -45,6 +46,8 @@ pub fn handover_json(lang: Lang, view: &HandoverView) -> Value {
         .iter()
         .map(|b| {
             json!({"id": b.bag_id, "status": translate(lang, &format!("status.{}", b.status)),
+                   "editable": h.status.before_pickup() && b.status == BagStatus::Open,
+                   "claimable": matches!(b.status, BagStatus::PickedUp | BagStatus::Received),
                    "parcels": b.parcels, "count": b.parcels.len(), "weight_g": b.weight_g,
                    "size": format!("{} × {} × {}", b.sides_cm[0], b.sides_cm[1], b.sides_cm[2])})
         })
@@ -94,14 +97,16 @@ async fn list_page(
         status: q.status.clone().filter(|s| !s.is_empty()),
         pickup_date: q.date.clone().filter(|d| !d.is_empty()),
         limit: Some(PAGE_SIZE),
-        cursor: q.cursor.clone().filter(|c| !c.is_empty()),
+        cursor: paging::cursor(q.cursor.as_deref()),
         ..HandoverFilter::default()
     };
-    let (items, next, error) =
-        match list_handovers(state.ctx(), &signed.principal, &signed.seller_id, &filter).await {
-            Ok(page) => (page.items, page.next_cursor, None),
-            Err(e) => (Vec::new(), None, notice(lang, "code", Some(e.code()))),
-        };
+    let page = list_handovers(state.ctx(), &signed.principal, &signed.seller_id, &filter).await;
+    let list = paging::listing(
+        lang,
+        page.map(|p| (p.items, p.next_cursor)),
+        "/web/handovers",
+        &[("status", q.status.as_deref()), ("date", q.date.as_deref())],
+    );
     let statuses: Vec<Value> = crate::domain::HandoverStatus::ALL
         .iter()
         .map(|s| {
@@ -109,21 +114,14 @@ async fn list_page(
                         "selected": q.status.as_deref() == Some(s.as_str())})
         })
         .collect();
-    let next_url = next.map(|c| {
-        format!(
-            "/web/handovers?status={}&date={}&cursor={c}",
-            q.status.as_deref().unwrap_or(""),
-            q.date.as_deref().unwrap_or("")
-        )
-    });
     render(
         lang,
         "handovers.html",
         json!({
             "signed_in": true, "csrf": signed.csrf, "page": "handovers",
-            "handovers": items.iter().map(|v| handover_json(lang, v)).collect::<Vec<_>>(),
-            "statuses": statuses, "date": q.date, "next_url": next_url,
-            "error": error.or_else(|| notice(lang, "code", q.error.as_deref())),
+            "handovers": list.items.iter().map(|v| handover_json(lang, v)).collect::<Vec<_>>(),
+            "statuses": statuses, "date": q.date, "next_url": list.next_url,
+            "error": list.error.or_else(|| notice(lang, "code", q.error.as_deref())),
         }),
         StatusCode::OK,
     )

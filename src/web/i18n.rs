@@ -155,9 +155,9 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("ov.none_today", "今天没有揽收。", "No pickups today."),
     ("ov.charts", "运营表现图表", "Performance charts"),
     (
-        "ov.charts_slot",
-        "此处将显示运营表现图表。",
-        "Performance charts will appear here.",
+        "ov.charts_more",
+        "查看取消率、休假模式和首扫时效",
+        "See the cancellation rate, vacation mode and first-scan SLA",
     ),
     ("ho.list", "交接单", "Handovers"),
     ("ho.id", "交接单号", "Handover"),
@@ -332,6 +332,316 @@ const TABLE: &[(&str, &str, &str)] = &[
         "这张交接单不能改约。",
         "This handover cannot be rescheduled.",
     ),
+    ("nav.claims", "索赔", "Claims"),
+    ("nav.performance", "运营表现", "Performance"),
+    ("bk.declare", "手动申报集包袋", "Declare the bags by hand"),
+    (
+        "bk.declare_hint",
+        "每个集包袋一个框：每行一个运单号（也可用逗号或空格分隔）；尺寸为厘米。空的集包袋不申报。",
+        "One box a bag: one tracking number a line (or separated by commas or spaces); sizes in cm. Empty bags are not declared.",
+    ),
+    (
+        "bk.bag_parcels",
+        "袋内运单号",
+        "Tracking numbers in the bag",
+    ),
+    ("bk.length", "长", "Length"),
+    ("bk.width", "宽", "Width"),
+    ("bk.height", "高", "Height"),
+    ("bk.book_declared", "按申报的集包袋预约", "Book these bags"),
+    (
+        "form.numbers_hint",
+        "每行一个运单号（也可用逗号或空格分隔）。",
+        "One tracking number a line (or separated by commas or spaces).",
+    ),
+    ("be.title", "修改集包袋", "Edit bag"),
+    ("be.edit", "修改此集包袋", "Edit this bag"),
+    ("be.in_bag", "袋内包裹", "Parcels in the bag"),
+    ("be.remove", "取出选中的包裹", "Take the ticked parcels out"),
+    ("be.add", "加入包裹", "Add parcels"),
+    ("be.add_submit", "加入集包袋", "Add to the bag"),
+    (
+        "be.locked",
+        "快递员已揽收或交接单已结束，集包袋不能再修改。",
+        "This bag can no longer be edited: it is picked up, or its handover is over.",
+    ),
+    (
+        "be.already_picked_up",
+        "快递员已揽收，集包袋不能再修改。",
+        "The courier has picked it up: the bag can no longer be edited.",
+    ),
+    ("be.back", "返回交接单", "Back to the handover"),
+    (
+        "msg.parcels_added",
+        "包裹已加入集包袋。",
+        "The parcels were added to the bag.",
+    ),
+    (
+        "msg.parcels_removed",
+        "包裹已从集包袋取出。",
+        "The parcels were taken out of the bag.",
+    ),
+    ("msg.claim_opened", "索赔已提交。", "The claim was opened."),
+    ("cl.title", "索赔", "Claims"),
+    (
+        "cl.hint",
+        "超时未入库的集包袋，或入库时缺失的包裹，可以申请索赔；由平台运营处理。",
+        "Claim for a bag overdue in transit, or for parcels missing at intake; the operator decides.",
+    ),
+    (
+        "cl.overdue",
+        "超时未入库的集包袋",
+        "Bags overdue in transit",
+    ),
+    ("cl.picked_up_at", "揽收时间", "Picked up at"),
+    ("cl.due_at", "应入库时间", "Due at"),
+    ("cl.claim_this", "为此袋索赔", "Claim for this bag"),
+    ("cl.no_overdue", "没有超时的集包袋。", "No bag is overdue."),
+    ("cl.open", "申请索赔", "Open a claim"),
+    (
+        "cl.parcels",
+        "缺失的包裹（可选）",
+        "Missing parcels (optional)",
+    ),
+    (
+        "cl.parcels_hint",
+        "留空表示整个超时的集包袋；或填入入库时缺失的运单号，每行一个。",
+        "Leave empty for the whole overdue bag, or list the parcels missing at intake, one a line.",
+    ),
+    ("cl.description", "情况说明", "What happened"),
+    ("cl.submit", "提交索赔", "Open the claim"),
+    ("cl.list", "我的索赔", "Your claims"),
+    ("cl.basis", "依据", "Basis"),
+    ("cl.claimed", "索赔的包裹", "Parcels claimed"),
+    ("cl.opened_at", "提交时间", "Opened at"),
+    ("cl.decided_at", "处理时间", "Decided at"),
+    ("cl.note", "处理意见", "Decision note"),
+    ("cl.empty", "还没有索赔。", "No claims yet."),
+    ("claim.open", "处理中", "Open"),
+    ("claim.accepted", "已赔付", "Accepted"),
+    ("claim.rejected", "已驳回", "Rejected"),
+    (
+        "claim.overdue_bag",
+        "集包袋运输超时",
+        "Bag overdue in transit",
+    ),
+    (
+        "claim.missing_parcels",
+        "入库时包裹缺失",
+        "Parcels missing at intake",
+    ),
+    ("pf.title", "运营表现", "Performance"),
+    ("pf.rate", "店铺取消率", "Store cancellation rate"),
+    (
+        "pf.in_vacation",
+        "店铺处于休假模式",
+        "The store is in vacation mode",
+    ),
+    ("pf.until", "预计至", "until at least"),
+    (
+        "pf.not_in_vacation",
+        "店铺未处于休假模式",
+        "The store is not in vacation mode",
+    ),
+    ("pf.today_rate", "今日检查的取消率", "Rate of today's check"),
+    ("pf.threshold", "休假门槛", "Vacation threshold"),
+    ("pf.orders", "统计窗口内订单", "Orders in the window"),
+    ("pf.buyer", "买家原因取消", "Cancelled by buyers"),
+    (
+        "pf.late_intake",
+        "入库超时取消",
+        "Cancelled for late intake",
+    ),
+    ("pf.reason", "今日判定", "Today's decision"),
+    ("pf.forecast", "明日预测", "Tomorrow's forecast"),
+    (
+        "pf.to_exceed",
+        "再取消多少单会超过门槛",
+        "More cancellations that would cross the line",
+    ),
+    ("pf.over_already", "已超过", "already over"),
+    ("pf.none_would", "不会超过", "none would"),
+    ("pf.periods", "休假期间", "Vacation periods"),
+    ("pf.ongoing", "进行中", "ongoing"),
+    (
+        "pf.rate_chart",
+        "近 30 天每日取消率与 30% 门槛，休假日以阴影标出",
+        "Daily cancellation rate of the last 30 days against the threshold, vacation days shaded",
+    ),
+    ("pf.sla", "首扫时效", "First-scan SLA"),
+    (
+        "pf.sla_hint",
+        "从备货完成（或登记）到首次扫描的小时数；回溯到集包袋揽收时间前，首扫就是分拣中心入库。",
+        "Hours from ready-to-ship (or registration) to the first scan; before backdating to the bag's pickup, the first scan was the intake.",
+    ),
+    (
+        "pf.lead_chart",
+        "近 30 天首扫时效中位数：回溯与不回溯",
+        "Median first-scan lead time of the last 30 days, with and without backdating",
+    ),
+    ("pf.day", "日期", "Day"),
+    ("pf.online", "上网包裹", "Parcels online"),
+    ("pf.median", "中位数（小时）", "Median (h)"),
+    ("pf.p90", "90 分位（小时）", "90th pct (h)"),
+    (
+        "pf.median_intake",
+        "入库中位数（小时）",
+        "Median to intake (h)",
+    ),
+    (
+        "pf.p90_intake",
+        "入库 90 分位（小时）",
+        "90th pct to intake (h)",
+    ),
+    ("pf.gained", "提前小时数", "Hours gained"),
+    ("pf.backdated", "回溯占比", "Backdated"),
+    ("pf.at_intake", "入库首扫占比", "At intake"),
+    (
+        "pf.no_sla",
+        "近 30 天没有包裹上网。",
+        "No parcel went online in the last 30 days.",
+    ),
+    ("pf.at_risk", "有超时风险的包裹", "Parcels at risk"),
+    (
+        "pf.at_risk_hint",
+        "已装袋但仍未首扫的包裹，超过",
+        "Bagged parcels still without a first scan after",
+    ),
+    ("pf.since", "备货完成", "Ready to ship"),
+    ("pf.waiting", "已等待（小时）", "Waiting (h)"),
+    (
+        "pf.none_at_risk",
+        "没有有风险的包裹。",
+        "No parcel is at risk.",
+    ),
+    (
+        "plot.rate_caption",
+        "店铺取消率（买家原因 + 入库超时）",
+        "Store cancellation rate (buyer + late intake)",
+    ),
+    ("plot.vacation", "休假模式", "vacation mode"),
+    ("plot.threshold", "门槛", "threshold"),
+    ("plot.daily_rate", "每日取消率", "daily rate"),
+    (
+        "plot.lead_caption",
+        "首扫时效中位数（备货完成后小时数）",
+        "Median first-scan lead time (hours after RTS)",
+    ),
+    (
+        "plot.without_backdating",
+        "不回溯（入库）",
+        "without backdating (intake)",
+    ),
+    (
+        "plot.with_backdating",
+        "回溯（集包袋揽收）",
+        "with backdating (bag pickup)",
+    ),
+    ("reason.normal", "正常", "Normal"),
+    (
+        "reason.above_threshold",
+        "超过门槛：明日起休假",
+        "Above the threshold: vacation from tomorrow",
+    ),
+    ("reason.vacation", "休假中", "In vacation"),
+    (
+        "reason.vacation_recovering",
+        "休假中，复查已达标，首期结束后恢复",
+        "In vacation; a re-check passed, back after the first period",
+    ),
+    (
+        "reason.vacation_extended",
+        "休假已延长",
+        "Vacation extended",
+    ),
+    (
+        "reason.no_decision",
+        "尚无订单，未判定",
+        "No orders yet, no decision",
+    ),
+    (
+        "code.bag_too_many_parcels",
+        "集包袋的包裹数超过上限。",
+        "The bag holds more parcels than allowed.",
+    ),
+    (
+        "code.bag_too_heavy",
+        "集包袋超重。",
+        "The bag is heavier than allowed.",
+    ),
+    (
+        "code.bag_side_too_long",
+        "集包袋有一边超长。",
+        "A side of the bag is longer than allowed.",
+    ),
+    (
+        "code.bag_dimensions_sum_too_large",
+        "集包袋三边之和超过上限。",
+        "The bag's three sides sum to more than allowed.",
+    ),
+    (
+        "code.bag_invalid_size",
+        "集包袋尺寸必须是正数（厘米）。",
+        "A bag's sides must be positive numbers of centimetres.",
+    ),
+    (
+        "code.parcel_already_bagged",
+        "有包裹已在其他集包袋中。",
+        "A parcel is already in another bag.",
+    ),
+    (
+        "code.parcel_cancelled",
+        "有包裹已取消。",
+        "A parcel was cancelled.",
+    ),
+    (
+        "code.parcel_listed_twice",
+        "同一包裹填写了不止一次。",
+        "A parcel is listed more than once.",
+    ),
+    (
+        "code.parcel_wrong_sorting_center",
+        "有包裹发往其他分拣中心。",
+        "A parcel is bound for another sorting center.",
+    ),
+    (
+        "code.parcel_not_in_bag",
+        "有包裹不在这个集包袋中。",
+        "A parcel listed is not in this bag.",
+    ),
+    ("code.bag_not_found", "没有这个集包袋。", "No such bag."),
+    (
+        "code.order_not_valid",
+        "有包裹的订单无效或已取消。",
+        "A parcel's order is not valid, or cancelled.",
+    ),
+    (
+        "code.no_bags_declared",
+        "请至少申报一个装有包裹的集包袋。",
+        "Declare at least one bag with parcels in it.",
+    ),
+    (
+        "code.claim_not_allowed",
+        "只能为超时未入库的集包袋，或入库时缺失的包裹申请索赔。",
+        "A claim is open only to an overdue bag or to parcels missing at intake.",
+    ),
+    (
+        "code.claim_exists",
+        "这个集包袋（和这些包裹）已有处理中的索赔。",
+        "An open claim already covers this bag and these parcels.",
+    ),
+    (
+        "code.claim_already_decided",
+        "这项索赔已处理。",
+        "This claim was already decided.",
+    ),
+    ("code.claim_not_found", "没有这项索赔。", "No such claim."),
+    ("code.invalid_date", "日期无效。", "The date is not valid."),
+    (
+        "code.forbidden",
+        "此账号不能进行这项操作。",
+        "This account may not do that.",
+    ),
     (
         "code.error",
         "出错了，请稍后再试。",
@@ -361,6 +671,60 @@ mod tests {
         keys.extend(HandoverStatus::ALL.iter().map(|s| format!("status.{s}")));
         keys.extend(BagStatus::ALL.iter().map(|s| format!("status.{s}")));
         keys.extend(PickupFailureReason::ALL.iter().map(|s| format!("code.{s}")));
+        for key in keys {
+            assert_ne!(translate(Lang::Zh, &key), key);
+            assert_ne!(translate(Lang::En, &key), key);
+        }
+    }
+
+    #[test]
+    fn every_refusal_of_the_new_forms_and_every_vacation_reason_has_words() {
+        use crate::domain::performance::DayReason;
+        let mut keys: Vec<String> = [
+            "bag_too_many_parcels",
+            "bag_too_heavy",
+            "bag_side_too_long",
+            "bag_dimensions_sum_too_large",
+            "bag_invalid_size",
+            "parcel_already_bagged",
+            "parcel_cancelled",
+            "parcel_listed_twice",
+            "parcel_wrong_sorting_center",
+            "parcel_not_found",
+            "parcel_not_in_bag",
+            "bag_not_found",
+            "already_picked_up",
+            "no_bags_declared",
+            "claim_not_allowed",
+            "claim_exists",
+            "claim_not_found",
+            "validation_failed",
+        ]
+        .iter()
+        .map(|c| format!("code.{c}"))
+        .collect();
+        keys.extend(
+            [
+                "open",
+                "accepted",
+                "rejected",
+                "overdue_bag",
+                "missing_parcels",
+            ]
+            .iter()
+            .map(|c| format!("claim.{c}")),
+        );
+        for raw in [
+            "normal",
+            "above_threshold",
+            "vacation",
+            "vacation_recovering",
+            "vacation_extended",
+            "no_decision",
+        ] {
+            let reason = DayReason::parse(raw).map(DayReason::as_str);
+            keys.push(format!("reason.{}", reason.unwrap_or("missing")));
+        }
         for key in keys {
             assert_ne!(translate(Lang::Zh, &key), key);
             assert_ne!(translate(Lang::En, &key), key);

@@ -5,7 +5,7 @@
 //! page (post/redirect/get without a server-side store).
 
 use super::i18n::translate;
-use super::{Signed, notice, render, with_error};
+use super::{Signed, flash, notice, paging, render, with_error};
 use crate::app::AppState;
 use crate::domain::ParcelStatus;
 use crate::domain::time::format_china;
@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::CookieJar;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -59,15 +59,21 @@ async fn list_page(
         status: q.status.clone(),
         sorting_center: q.center.clone(),
         limit: Some(50),
-        cursor: q.cursor.clone().filter(|c| !c.is_empty()),
+        cursor: paging::cursor(q.cursor.as_deref()),
         ..ParcelFilter::default()
     };
-    let (items, next, error) =
-        match list_parcels(state.ctx(), &signed.principal, &signed.seller_id, &filter).await {
-            Ok(page) => (page.items, page.next_cursor, None),
-            Err(e) => (Vec::new(), None, notice(lang, "code", Some(e.code()))),
-        };
-    let parcels: Vec<Value> = items
+    let page = list_parcels(state.ctx(), &signed.principal, &signed.seller_id, &filter).await;
+    let list = paging::listing(
+        lang,
+        page.map(|p| (p.items, p.next_cursor)),
+        "/web/parcels",
+        &[
+            ("status", q.status.as_deref()),
+            ("center", q.center.as_deref()),
+        ],
+    );
+    let parcels: Vec<Value> = list
+        .items
         .iter()
         .map(|p| {
             json!({"number": p.tracking_number, "order": p.order_id, "weight_g": p.weight_g,
@@ -77,10 +83,7 @@ async fn list_page(
                    "registered_at": format_china(p.created_at_ms)})
         })
         .collect();
-    let upload: Option<UploadResult> = jar
-        .get(UPLOAD)
-        .and_then(|c| hex::decode(c.value()).ok())
-        .and_then(|raw| serde_json::from_slice(&raw).ok());
+    let (upload, jar) = flash::take::<UploadResult>(jar, UPLOAD);
     let upload = upload.map(|u| {
         json!({"registered": u.registered, "refused": u.refused,
                "rows": u.rows.iter().map(|(row, number, code)| json!({
@@ -88,26 +91,18 @@ async fn list_page(
                    "why": notice(lang, "code", Some(code)),
                })).collect::<Vec<_>>()})
     });
-    let next_url = next.map(|c| {
-        format!(
-            "/web/parcels?status={}&center={}&cursor={c}",
-            q.status.as_deref().unwrap_or(""),
-            q.center.as_deref().unwrap_or("")
-        )
-    });
     let page = render(
         lang,
         "parcels.html",
         json!({"signed_in": true, "csrf": signed.csrf, "page": "parcels",
-               "parcels": parcels, "next_url": next_url, "upload": upload,
+               "parcels": parcels, "next_url": list.next_url, "upload": upload,
                "status": q.status, "center": q.center,
-               "error": error.or_else(|| notice(lang, "code", q.error.as_deref())),
+               "error": list.error.or_else(|| notice(lang, "code", q.error.as_deref())),
                "done": notice(lang, "msg", q.done.as_deref())}),
         StatusCode::OK,
     );
     // The upload's results are shown once.
-    let gone = Cookie::build((UPLOAD, "")).path("/web").build();
-    (jar.remove(gone), page).into_response()
+    (jar, page).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -217,14 +212,9 @@ async fn upload(
     result.refused = bad.len();
     bad.truncate(MAX_SHOWN);
     result.rows = bad;
-    let value = hex::encode(serde_json::to_vec(&result).unwrap_or_default());
-    let cookie = Cookie::build((UPLOAD, value))
-        .path("/web")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(state.settings.web.web_secure_cookies)
-        .build();
-    (jar.add(cookie), Redirect::to("/web/parcels")).into_response()
+    let jar = flash::put(jar, UPLOAD, &result, state.settings.web.web_secure_cookies)
+        .unwrap_or_else(|jar| jar);
+    (jar, Redirect::to("/web/parcels")).into_response()
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,7 +9,8 @@
 //! the binary); each test has its own browser session. Without chromium or
 //! chromedriver these tests skip, unless `CI=true` or `FIRSTMILE_REQUIRE_BROWSER=1`,
 //! when they fail. With `FIRSTMILE_SCREENSHOTS=1` they write the PNGs under
-//! `docs/screenshots/` that the README shows.
+//! `docs/screenshots/` that the README shows. The helpers here serve `browser_more.rs`
+//! too (declared bags, bag edits, claims, performance, every page at 375 px).
 
 use crate::both;
 use crate::helpers::TestApp;
@@ -79,7 +80,7 @@ fn driver_url() -> Option<String> {
 }
 
 /// A headless Chromium session, or None (skip) where the tools are missing.
-async fn browser() -> Option<Client> {
+pub(crate) async fn browser() -> Option<Client> {
     let Some(url) = driver_url() else {
         assert!(
             !required(),
@@ -102,7 +103,7 @@ async fn browser() -> Option<Client> {
     Some(client)
 }
 
-async fn text(c: &Client, css: &str) -> String {
+pub(crate) async fn text(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
@@ -111,11 +112,37 @@ async fn text(c: &Client, css: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn body(c: &Client) -> String {
+pub(crate) async fn body(c: &Client) -> String {
     text(c, "body").await
 }
 
-async fn click(c: &Client, css: &str) {
+/// Clicks a link or a form's button and waits for the page it leads to. A click
+/// returns before a form's post and its redirect are done; reading the page then
+/// would read the old one (its old notice, or none), so the old document is marked
+/// and the new one awaited.
+pub(crate) async fn click(c: &Client, css: &str) {
+    c.execute("window.__fm_old_page = true", vec![])
+        .await
+        .expect("mark the page");
+    tick(c, css).await;
+    for _ in 0..200 {
+        // While the page changes, the script may fail: not there yet.
+        let ready = c
+            .execute(
+                "return window.__fm_old_page === undefined && document.readyState === 'complete'",
+                vec![],
+            )
+            .await;
+        if matches!(ready, Ok(Value::Bool(true))) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("clicking {css} led to no new page");
+}
+
+/// Clicks what stays on the page (a check box).
+pub(crate) async fn tick(c: &Client, css: &str) {
     c.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
@@ -124,7 +151,7 @@ async fn click(c: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
-async fn screenshot(c: &Client, name: &str) {
+pub(crate) async fn screenshot(c: &Client, name: &str) {
     if std::env::var("FIRSTMILE_SCREENSHOTS").is_ok_and(|v| v == "1") {
         let png = c.screenshot().await.expect("screenshot");
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
@@ -134,7 +161,7 @@ async fn screenshot(c: &Client, name: &str) {
 }
 
 /// Nothing on the page is wider than the window.
-async fn fits(c: &Client) -> bool {
+pub(crate) async fn fits(c: &Client) -> bool {
     let v: Value = c
         .execute(
             "return document.documentElement.scrollWidth <= window.innerWidth",
@@ -145,7 +172,7 @@ async fn fits(c: &Client) -> bool {
     v == Value::Bool(true)
 }
 
-async fn session_cookie(c: &Client) -> String {
+pub(crate) async fn session_cookie(c: &Client) -> String {
     let cookie = c
         .get_named_cookie("fm_session")
         .await

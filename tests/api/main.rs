@@ -6,7 +6,10 @@ mod helpers;
 
 mod binary;
 mod browser;
+mod browser_more;
 mod changes;
+mod contract;
+mod contract_limits;
 mod coverage;
 mod docs_page;
 mod documents;
@@ -23,5 +26,6 @@ mod performance;
 mod plans;
 mod receiver;
 mod sandbox;
+mod schema_check;
 mod usecases;
 mod web;

@@ -240,9 +240,15 @@ async fn a_failed_pickup_is_rescheduled_refused_over_limits_and_cancelled(app: T
     let path = format!("/v1/sellers/{}/handovers/{handover_id}", seller.id);
     let scan = |n: u32, extra: Value| courier_event(&app, &courier, n, &bag, extra);
 
-    let result = scan(1, json!({"type": "pickup_failed", "reason": "dog_ate_it"})).await;
-    assert_eq!(result["accepted"], false, "{result}");
-    assert_eq!(result["code"], "invalid_reason");
+    // A reason outside the vocabulary is a malformed event: the request is refused.
+    let event = json!({"event_id": "ev-1", "bag_id": &bag, "occurred_at": app.now(),
+                       "type": "pickup_failed", "reason": "dog_ate_it"});
+    let (status, body) = app
+        .post("/v1/scans", &courier, json!({"events": [event]}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["errors"][0]["field"], "events[0].reason", "{body}");
+    assert_eq!(body["errors"][0]["code"], "invalid_reason", "{body}");
     let h = handover(&app, &seller, &handover_id).await;
     assert_eq!(h["status"], "booked", "{h}");
 

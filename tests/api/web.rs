@@ -1,8 +1,9 @@
 //! The seller-center sessions and forms over plain HTTP (docs/rules.md, rule 18): the
 //! session cookie is a random id, never the key, with idle expiry and revocation at
 //! sign-out; every form post needs our origin and the session's CSRF token; refusals
-//! come back on the page they belong to, in words. (The browser tests drive the same
-//! pages in Chromium: `browser.rs`.)
+//! come back on the page they belong to, in words; the booking, bag and claim forms
+//! too. (The browser tests drive the same pages in Chromium: `browser.rs`,
+//! `browser_more.rs`.)
 
 use crate::both;
 use crate::helpers::TestApp;
@@ -315,8 +316,89 @@ async fn an_isv_picks_one_of_the_sellers_that_granted_it(app: TestApp) {
     assert!(html.contains("免费上门揽收资格"), "{html}");
 }
 
+// The forms of the booking, bag and claim pages count only from our origin with the
+// session's token; refused, they change nothing.
+async fn declaring_editing_and_claiming_refuse_a_cross_site_post(app: TestApp) {
+    let seller = app.seller().await;
+    let parcels = app.register_many(&seller, "XSF", 3, 500).await;
+    let booked = app.book(&seller, &parcels[..1]).await;
+    let (hid, bag) = (
+        booked["id"].as_str().unwrap_or("?").to_owned(),
+        booked["bags"][0]["id"].as_str().unwrap_or("?").to_owned(),
+    );
+    let b = Browser::new(&app);
+    let session = sign_in(&app, &b, &seller.token).await;
+    let (_, html, _) = b.get("/web/book?center=SZX", &session).await;
+    let csrf = csrf_of(&html);
+    assert!(html.contains("手动申报集包袋"), "{html}");
+    let today = app.today();
+    let forms: [(String, Vec<(&str, &str)>); 4] = [
+        (
+            "/web/book/declare".into(),
+            vec![
+                ("center", "SZX"),
+                ("date", &today),
+                ("parcels_1", &parcels[1]),
+                ("length_1", "40"),
+                ("width_1", "30"),
+                ("height_1", "20"),
+            ],
+        ),
+        (
+            format!("/web/handovers/{hid}/bags/{bag}/add"),
+            vec![("parcels", &parcels[2])],
+        ),
+        (
+            format!("/web/handovers/{hid}/bags/{bag}/remove"),
+            vec![("remove", &parcels[0])],
+        ),
+        (
+            "/web/claims".into(),
+            vec![("bag_id", &bag), ("description", "lost")],
+        ),
+    ];
+    for (url, fields) in &forms {
+        for (origin, token) in [
+            ("http://evil.example", csrf.as_str()),
+            (app.base.as_str(), ""),
+        ] {
+            let mut form = fields.clone();
+            form.push(("csrf", token));
+            let resp = b.post(url, &session, origin, &form).await;
+            assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{url} from {origin}");
+        }
+    }
+    let (_, list) = app
+        .get(
+            &format!("/v1/sellers/{}/handovers", seller.id),
+            &seller.token,
+        )
+        .await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(
+        app.handover(&seller, &hid).await["bags"][0]["parcels"],
+        serde_json::json!([parcels[0]])
+    );
+    let (_, claims) = app
+        .get(&format!("/v1/sellers/{}/claims", seller.id), &seller.token)
+        .await;
+    assert_eq!(claims["items"], serde_json::json!([]), "{claims}");
+
+    // With the token, from our origin, the declaration books.
+    let mut form = forms[0].1.clone();
+    form.push(("csrf", &csrf));
+    let resp = b.post(&forms[0].0, &session, &app.base, &form).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(
+        location(&resp).ends_with("?done=booked"),
+        "{}",
+        location(&resp)
+    );
+}
+
 both!(
     a_seller_signs_in_cancels_with_confirmation_and_signs_out,
     sessions_expire_when_idle_and_sign_ins_are_limited,
-    an_isv_picks_one_of_the_sellers_that_granted_it
+    an_isv_picks_one_of_the_sellers_that_granted_it,
+    declaring_editing_and_claiming_refuse_a_cross_site_post,
 );
