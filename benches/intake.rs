@@ -27,7 +27,7 @@ use firstmile::domain::{BagLimits, KeyMode, Principal, Role, mint_token, new_id}
 use firstmile::service::coverage::seed_reference_data;
 use firstmile::store::{
     Address, HandoverView, NewBag, NewHandover, NewParcel, ParcelOutcome, ScanEvent, ScanKind,
-    SellerRecord, Store,
+    ScanReach, SellerRecord, Store,
 };
 use sqlx::Connection;
 use tokio::runtime::Runtime;
@@ -155,6 +155,7 @@ impl BenchDb {
             name: "Bench seller".into(),
             address: shenzhen(),
             created_at_ms: now_ms(),
+            test_mode: false,
         };
         self.store
             .insert_seller(&seller, &mint_token(KeyMode::Live))
@@ -229,6 +230,7 @@ impl BenchDb {
             role: Role::Courier,
             id: COURIER_ID.into(),
         };
+        let reach = self.store.live_reach(&courier).await.expect("reach");
         let pickup = ScanEvent {
             event_id: unique("pu"),
             bag_id: bag_id.clone(),
@@ -240,7 +242,7 @@ impl BenchDb {
         };
         let results = self
             .store
-            .apply_scans(&courier, &[pickup], &limits, 3_600_000, now_ms())
+            .apply_scans(&courier, &reach, &[pickup], (&limits, 3_600_000), now_ms())
             .await
             .expect("apply the pickup");
         assert!(results[0].accepted, "pickup refused: {:?}", results[0]);
@@ -315,9 +317,9 @@ fn bench_db(c: &mut Criterion, rt: &Runtime, db: &BenchDb) {
                 let results = rt
                     .block_on(db.store.apply_scans(
                         &sorting_center,
+                        &ScanReach::default(),
                         std::slice::from_ref(&event),
-                        &limits,
-                        3_600_000,
+                        (&limits, 3_600_000),
                         now_ms(),
                     ))
                     .expect("apply the intake");

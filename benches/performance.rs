@@ -47,6 +47,7 @@ async fn open(url: &str) -> Store {
             lon: 114.0579,
         },
         created_at_ms: 0,
+        test_mode: false,
     };
     store
         .insert_seller(&seller, &mint_token(KeyMode::Live))

@@ -46,6 +46,12 @@ pub const CODES: &[Code] = &[
         "The seller-center sign-in was given a key that is unknown or revoked.",
     ),
     c(
+        "not_test_mode",
+        409,
+        "Not a test-mode seller",
+        "Only a seller created with \"test_mode\": true can simulate pickups and intakes; a live seller's handovers move only by real scans.",
+    ),
+    c(
         "last_key",
         409,
         "Last key",

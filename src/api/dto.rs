@@ -46,7 +46,7 @@ pub fn address_view(a: &Address) -> AddressView {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(examples(json!({"id": "MB4K2R9XQ7M1ZT", "label_code": "MB4K2R9XQ7M1ZT", "status": "open", "sorting_center": "SZX", "parcels": ["LZ0001", "LZ0002"], "parcel_count": 2, "weight_g": 730, "length_cm": 30.0, "width_cm": 22.0, "height_cm": 14.0, "measured_weight_g": null, "picked_up_at": null, "received_at": null, "pickup_not_reported": false, "expected_by": null})))]
+#[schema(examples(json!({"id": "MB4K2R9XQ7M1ZT", "label_code": "MB4K2R9XQ7M1ZT", "status": "open", "sorting_center": "SZX", "parcels": ["LZ0001", "LZ0002"], "parcel_count": 2, "weight_g": 730, "length_cm": 30.0, "width_cm": 22.0, "height_cm": 14.0, "measured_weight_g": null, "picked_up_at": null, "received_at": null, "pickup_not_reported": false, "expected_by": null, "updated_at": "2026-11-26T02:00:00.000Z"})))]
 pub struct BagResponse {
     /// The bag's id, which is also the code on its label.
     pub id: String,
@@ -67,6 +67,8 @@ pub struct BagResponse {
     pub pickup_not_reported: bool,
     /// When intake is due: pickup plus the route's expected transit.
     pub expected_by: Option<String>,
+    /// The bag's last change (what `updated_since` compares).
+    pub updated_at: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -81,7 +83,7 @@ pub struct HistoryEntry {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(examples(json!({"id": "HO8D3F6KQ2M9XT", "seller_id": "SL7Q2M9XK4R1ZT", "sorting_center": "SZX", "pickup_date": "2026-11-26", "status": "booked", "pickup_address": {"province": "440000", "province_name": "广东省", "city": "440300", "city_name": "深圳市", "district": "南山区", "street": "1 Keyuan Road", "lat": 22.5431, "lon": 114.0579}, "failure_reason": null, "created_at": "2026-11-26T02:00:00.000Z", "picked_up_at": null, "cancelled_at": null, "bags": [{"id": "MB4K2R9XQ7M1ZT", "label_code": "MB4K2R9XQ7M1ZT", "status": "open", "sorting_center": "SZX", "parcels": ["LZ0001", "LZ0002"], "parcel_count": 2, "weight_g": 730, "length_cm": 30.0, "width_cm": 22.0, "height_cm": 14.0, "measured_weight_g": null, "picked_up_at": null, "received_at": null, "pickup_not_reported": false, "expected_by": null}]})))]
+#[schema(examples(json!({"id": "HO8D3F6KQ2M9XT", "seller_id": "SL7Q2M9XK4R1ZT", "sorting_center": "SZX", "pickup_date": "2026-11-26", "status": "booked", "pickup_address": {"province": "440000", "province_name": "广东省", "city": "440300", "city_name": "深圳市", "district": "南山区", "street": "1 Keyuan Road", "lat": 22.5431, "lon": 114.0579}, "failure_reason": null, "created_at": "2026-11-26T02:00:00.000Z", "picked_up_at": null, "cancelled_at": null, "updated_at": "2026-11-26T02:00:00.000Z", "bags": [{"id": "MB4K2R9XQ7M1ZT", "label_code": "MB4K2R9XQ7M1ZT", "status": "open", "sorting_center": "SZX", "parcels": ["LZ0001", "LZ0002"], "parcel_count": 2, "weight_g": 730, "length_cm": 30.0, "width_cm": 22.0, "height_cm": 14.0, "measured_weight_g": null, "picked_up_at": null, "received_at": null, "pickup_not_reported": false, "expected_by": null, "updated_at": "2026-11-26T02:00:00.000Z"}]})))]
 pub struct HandoverResponse {
     pub id: String,
     pub seller_id: String,
@@ -93,6 +95,8 @@ pub struct HandoverResponse {
     pub created_at: String,
     pub picked_up_at: Option<String>,
     pub cancelled_at: Option<String>,
+    /// The handover's last change, its bags' included (what `updated_since` compares).
+    pub updated_at: String,
     pub bags: Vec<BagResponse>,
     /// Who changed the handover, and when (only on a single handover).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -116,6 +120,7 @@ pub fn bag_response(b: BagRecord) -> BagResponse {
         received_at: b.received_at_ms.map(format_ms),
         pickup_not_reported: b.pickup_not_reported,
         expected_by: b.picked_up_at_ms.map(|p| format_ms(p + b.transit_ms)),
+        updated_at: format_ms(b.updated_at_ms),
     }
 }
 
@@ -142,6 +147,7 @@ pub fn handover_response(v: HandoverView) -> HandoverResponse {
         created_at: format_ms(h.created_at_ms),
         picked_up_at: h.picked_up_at_ms.map(format_ms),
         cancelled_at: h.cancelled_at_ms.map(format_ms),
+        updated_at: format_ms(h.updated_at_ms),
         bags: v.bags.into_iter().map(bag_response).collect(),
         history: v.history.into_iter().map(history_entry).collect(),
     }

@@ -90,10 +90,15 @@ pub struct EventBagOverdue {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventParcelFirstScan {
     pub tracking_number: String,
+    /// The bag the parcel was found in at intake.
     pub bag_id: String,
     pub at: String,
     pub recorded_at: String,
     pub basis: String,
+    /// Only for a parcel found in a bag other than its own (`basis` `intake`): the
+    /// bag it is registered in, null when in none.
+    #[schema(required = false)]
+    pub registered_bag_id: Option<String>,
 }
 
 /// `parcel.missing`: registered in the bag, not found at its intake.

@@ -112,6 +112,10 @@ pub struct ListQuery {
     /// Only handovers of this pickup day (`YYYY-MM-DD`, China).
     #[param(format = Date, example = "2026-11-26")]
     pub pickup_date: Option<String>,
+    /// Only handovers changed at or after this time (RFC 3339): their status, date or
+    /// bags (a pickup, an intake, a bag edit, a parcel leaving a bag for a void order).
+    #[param(format = DateTime, example = "2026-11-26T08:00:00Z")]
+    pub updated_since: Option<String>,
     /// Page size, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
@@ -137,6 +141,7 @@ pub async fn list_handovers(
     let filter = HandoverFilter {
         status: q.status,
         pickup_date: q.pickup_date,
+        updated_since: q.updated_since,
         limit: q.limit,
         cursor: q.cursor,
     };

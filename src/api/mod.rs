@@ -24,6 +24,7 @@ pub mod parcels;
 pub mod partners;
 pub mod performance;
 pub mod plans;
+pub mod sandbox;
 pub mod scans;
 pub mod sellers;
 pub mod strict_json;
@@ -103,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .merge(handovers::router())
         .merge(documents::router())
         .merge(scans::router())
+        .merge(sandbox::router())
         .merge(events::router())
         .merge(webhooks::router())
         .merge(tracking::router())

@@ -164,6 +164,8 @@ pub struct ParcelResponse {
     /// `received` or `missing` once its bag is received.
     pub intake_status: Option<IntakeStatus>,
     pub first_scan_at: Option<String>,
+    /// The parcel's last change (what `updated_since` compares).
+    pub updated_at: String,
 }
 
 fn parcel_response(p: ParcelRecord) -> ParcelResponse {
@@ -179,6 +181,7 @@ fn parcel_response(p: ParcelRecord) -> ParcelResponse {
         bag_id: p.bag_id,
         intake_status: p.intake_status,
         first_scan_at: p.first_scan_at_ms.map(crate::domain::time::format_ms),
+        updated_at: crate::domain::time::format_ms(p.updated_at_ms),
     }
 }
 
@@ -192,6 +195,10 @@ pub struct ParcelListQuery {
     pub sorting_center: Option<String>,
     /// Only the parcels now in this bag.
     pub bag_id: Option<String>,
+    /// Only parcels changed at or after this time (RFC 3339): registered, bagged,
+    /// taken out of a bag, received or found missing, first scanned, cancelled.
+    #[param(format = DateTime, example = "2026-11-26T08:00:00Z")]
+    pub updated_since: Option<String>,
     /// Page size, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
@@ -219,6 +226,7 @@ pub async fn list_parcels(
         status: q.status,
         sorting_center: q.sorting_center,
         bag_id: q.bag_id,
+        updated_since: q.updated_since,
         limit: q.limit,
         cursor: q.cursor,
     };

@@ -38,15 +38,22 @@ pub struct CreateSellerRequest {
     pub name: String,
     #[validate(nested)]
     pub pickup_address: AddressInput,
+    /// A test-mode seller for the sandbox: its keys start `fm_test_`, its data stays out
+    /// of every live list, count and report, and it may simulate its pickups and
+    /// intakes (`POST .../handovers/{handover_id}/simulate`). Default false.
+    #[serde(default)]
+    pub test_mode: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(examples(json!({"id": "SL7Q2M9XK4R1ZT", "name": "Acme Trading", "pickup_address": {"province": "440000", "province_name": "广东省", "city": "440300", "city_name": "深圳市", "district": "南山区", "street": "1 Keyuan Road", "lat": 22.5431, "lon": 114.0579}, "created_at": "2026-11-26T02:00:00.000Z", "api_key": "fm_live_3xAmpLe0nLy0000000000000000000000000000"})))]
+#[schema(examples(json!({"id": "SL7Q2M9XK4R1ZT", "name": "Acme Trading", "pickup_address": {"province": "440000", "province_name": "广东省", "city": "440300", "city_name": "深圳市", "district": "南山区", "street": "1 Keyuan Road", "lat": 22.5431, "lon": 114.0579}, "created_at": "2026-11-26T02:00:00.000Z", "test_mode": false, "api_key": "fm_live_3xAmpLe0nLy0000000000000000000000000000"})))]
 pub struct SellerResponse {
     pub id: String,
     pub name: String,
     pub pickup_address: AddressView,
     pub created_at: String,
+    /// A test-mode (sandbox) seller.
+    pub test_mode: bool,
     /// Shown once, at creation: store it, it cannot be read again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
@@ -58,6 +65,7 @@ fn seller_response(s: &SellerRecord, api_key: Option<String>) -> SellerResponse 
         name: s.name.clone(),
         pickup_address: address_view(&s.address),
         created_at: format_ms(s.created_at_ms),
+        test_mode: s.test_mode,
         api_key,
     }
 }
@@ -74,6 +82,7 @@ pub async fn create_seller(
     let input = NewSeller {
         name: body.name,
         pickup_address: body.pickup_address,
+        test_mode: body.test_mode,
     };
     let (seller, token) = sellers::create_seller(state.ctx(), &auth.0, &input).await?;
     Ok((

@@ -33,6 +33,10 @@ pub struct BagsQuery {
     /// received within the route's expected transit time).
     #[param(value_type = Option<super::vocab::BagFilterName>)]
     pub status: Option<String>,
+    /// Only bags changed at or after this time (RFC 3339): status, or parcels added
+    /// or taken out.
+    #[param(format = DateTime, example = "2026-11-26T08:00:00Z")]
+    pub updated_since: Option<String>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
     pub cursor: Option<String>,
@@ -56,6 +60,7 @@ pub async fn list_bags(
 ) -> Result<Json<BagList>, ApiError> {
     let filter = BagFilter {
         status: q.status,
+        updated_since: q.updated_since,
         limit: q.limit,
         cursor: q.cursor,
     };

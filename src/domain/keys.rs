@@ -25,6 +25,11 @@ impl KeyMode {
         }
     }
 
+    /// The mode of a seller's keys: test for a test-mode (sandbox) seller.
+    pub fn for_seller(test_mode: bool) -> Self {
+        if test_mode { Self::Test } else { Self::Live }
+    }
+
     /// The mode a key's prefix names, if any.
     pub fn of(token: &str) -> Option<Self> {
         [Self::Live, Self::Test]

@@ -13,6 +13,8 @@ use crate::store::{BagPage, ClaimRecord};
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BagFilter {
     pub status: Option<String>,
+    /// Only bags changed at or after this time (RFC 3339).
+    pub updated_since: Option<String>,
     pub limit: Option<usize>,
     pub cursor: Option<String>,
 }
@@ -28,11 +30,13 @@ pub async fn list_bags(
     let allowed = BagSelector::names();
     let selector: Option<BagSelector> = filter_value("status", filter.status.as_deref(), &allowed)?;
     let limit = page_limit(filter.limit)?;
+    let updated_since_ms = super::updated_since(filter.updated_since.as_deref())?;
     Ok(ctx
         .store
         .list_bags(
             seller_id,
             selector,
+            updated_since_ms,
             ctx.clock.now_ms(),
             limit,
             filter.cursor.as_deref(),

@@ -14,10 +14,18 @@ pub async fn authenticate(ctx: Ctx<'_>, token: &str) -> ServiceResult<Option<Pri
     Ok(ctx.store.authenticate(token, ctx.clock.now_ms()).await?)
 }
 
-/// The mode of the keys made for `owner`. Every principal acts on live data today;
-/// test-mode sellers, when they exist, get [`KeyMode::Test`] keys from here.
-pub fn key_mode_for(_owner: &Principal) -> KeyMode {
-    KeyMode::Live
+/// The mode of the keys made for `owner`: [`KeyMode::Test`] for a test-mode seller
+/// (the sandbox), [`KeyMode::Live`] for every other principal.
+pub async fn key_mode_for(ctx: Ctx<'_>, owner: &Principal) -> ServiceResult<KeyMode> {
+    if owner.role != Role::Seller {
+        return Ok(KeyMode::Live);
+    }
+    let test_mode = ctx
+        .store
+        .get_seller(&owner.id)
+        .await?
+        .is_some_and(|s| s.test_mode);
+    Ok(KeyMode::for_seller(test_mode))
 }
 
 fn not_found(owner: &Principal) -> ServiceError {
@@ -68,7 +76,7 @@ pub async fn create_key(
     let name = check_key_name(name.unwrap_or("default"))
         .map_err(|m| ServiceError::field("name", "length", m))?;
     key_owner(ctx, caller, owner).await?;
-    let token = mint_token(key_mode_for(owner));
+    let token = mint_token(key_mode_for(ctx, owner).await?);
     let record = ctx
         .store
         .insert_key(&NewKey {

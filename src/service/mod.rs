@@ -36,6 +36,7 @@ pub mod performance;
 pub mod plans;
 pub mod plots;
 pub mod route_cache;
+pub mod sandbox;
 pub mod scans;
 pub mod sellers;
 pub mod tracking;
@@ -97,6 +98,24 @@ where
         })
     })
     .transpose()
+}
+
+/// A list's `updated_since` (RFC 3339): only rows changed at or after that time
+/// (docs/api.md, "Paging and filters"). A value that is not RFC 3339 is refused (422,
+/// code `invalid_time` on `updated_since`), never ignored.
+pub fn updated_since(raw: Option<&str>) -> ServiceResult<Option<i64>> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(r) => crate::domain::time::parse_rfc3339(r)
+            .map(Some)
+            .ok_or_else(|| {
+                ServiceError::field(
+                    "updated_since",
+                    "invalid_time",
+                    "use RFC 3339, e.g. 2026-11-26T08:00:00Z",
+                )
+            }),
+    }
 }
 
 /// One page of a list and the cursor of the next (None on the last page).

@@ -120,12 +120,14 @@ pub struct ParcelFilter {
     pub sorting_center: Option<String>,
     /// Only the parcels now in this bag.
     pub bag_id: Option<String>,
+    /// Only parcels changed at or after this time (RFC 3339).
+    pub updated_since: Option<String>,
     pub limit: Option<usize>,
     pub cursor: Option<String>,
 }
 
 /// `list_parcels`: the seller's parcels, newest first, filtered by status, sorting
-/// center and bag. An unknown status is a refused value (`status`), not an empty page.
+/// center, bag and last change. An unknown status is a refused value (`status`), not an empty page.
 pub async fn list_parcels(
     ctx: Ctx<'_>,
     caller: &Principal,
@@ -150,6 +152,7 @@ pub async fn list_parcels(
         status,
         sorting_center: non_empty(&filter.sorting_center),
         bag_id: non_empty(&filter.bag_id),
+        updated_since_ms: super::updated_since(filter.updated_since.as_deref())?,
     };
     Ok(ctx
         .store

@@ -6,7 +6,7 @@
 
 use super::{Ctx, ServiceResult, require};
 use crate::domain::{Principal, Role};
-use crate::store::{ScanEvent, ScanResult};
+use crate::store::{ScanEvent, ScanReach, ScanResult};
 
 /// `apply_scans`: one result per event, in order.
 pub async fn apply_scans(
@@ -15,20 +15,8 @@ pub async fn apply_scans(
     events: &[ScanEvent],
 ) -> ServiceResult<Vec<ScanResult>> {
     let poster = require(caller, &[Role::Courier, Role::SortingCenter], "post scans")?;
-    let now_ms = ctx.clock.now_ms();
-    let results = ctx
-        .store
-        .retrying("apply_scans", || {
-            ctx.store.apply_scans(
-                poster,
-                events,
-                &ctx.settings.limits,
-                ctx.settings.rules.clock_skew_ms(),
-                now_ms,
-            )
-        })
-        .await?;
-    let accepted = results.iter().filter(|r| r.accepted).count();
+    let reach = ctx.store.live_reach(poster).await?;
+    let results = record_scans(ctx, poster, &reach, events).await?;
     for (event, result) in events.iter().zip(&results) {
         let code = if result.duplicate {
             "duplicate"
@@ -37,11 +25,39 @@ pub async fn apply_scans(
         };
         crate::metrics::scan_event(event.kind.as_str(), code);
     }
+    Ok(results)
+}
+
+/// Applies scans of `poster` on the bags it reaches: the one path of every scan, the
+/// couriers' and sorting centers' (above) and the sandbox's (`service::sandbox`), so a
+/// simulated pickup or intake changes the same rows and writes the same events and
+/// webhooks as a real one. Simulated scans are not counted in the live metrics.
+pub(crate) async fn record_scans(
+    ctx: Ctx<'_>,
+    poster: &Principal,
+    reach: &ScanReach,
+    events: &[ScanEvent],
+) -> ServiceResult<Vec<ScanResult>> {
+    let now_ms = ctx.clock.now_ms();
+    let results = ctx
+        .store
+        .retrying("apply_scans", || {
+            ctx.store.apply_scans(
+                poster,
+                reach,
+                events,
+                (&ctx.settings.limits, ctx.settings.rules.clock_skew_ms()),
+                now_ms,
+            )
+        })
+        .await?;
+    let accepted = results.iter().filter(|r| r.accepted).count();
     tracing::info!(
         poster.role = poster.role.as_str(),
         poster.id = %poster.id,
         scans.events = results.len(),
         scans.accepted = accepted,
+        scans.test_mode = reach.test_mode,
         "scans applied"
     );
     Ok(results)

@@ -35,6 +35,8 @@ pub async fn seller_scope(
 pub struct NewSeller {
     pub name: String,
     pub pickup_address: AddressInput,
+    /// A test-mode seller for the sandbox (docs/api.md, "Sandbox").
+    pub test_mode: bool,
 }
 
 /// `create_seller` (operator): the seller and its API key, shown once.
@@ -50,8 +52,9 @@ pub async fn create_seller(
         name: input.name.trim().to_owned(),
         address,
         created_at_ms: ctx.clock.now_ms(),
+        test_mode: input.test_mode,
     };
-    let token = mint_token(KeyMode::Live);
+    let token = mint_token(KeyMode::for_seller(input.test_mode));
     ctx.store.insert_seller(&seller, &token).await?;
     Ok((seller, token))
 }

@@ -34,11 +34,12 @@ impl Store {
         let mut tx = self.begin_write().await?;
         super::locks::lock_handover(&mut tx, handover_id, tracking_numbers).await?;
         let locked = sqlx::query(
-            "UPDATE handover SET status = status
+            "UPDATE handover SET updated_at_ms = $3
              WHERE handover_id = $1 AND seller_id = $2 AND status IN ('booked', 'pickup_failed')",
         )
         .bind(handover_id)
         .bind(seller_id)
+        .bind(now_ms)
         .execute(&mut *tx)
         .await?;
         let bag_row = sqlx::query(
@@ -64,13 +65,14 @@ impl Store {
                 ),
             ));
         }
-        let list = placeholders(3, tracking_numbers.len());
         match edit {
             BagEdit::Remove => {
                 let sql = format!(
-                    "UPDATE parcel SET bag_id = NULL WHERE bag_id = $1 AND seller_id = $2 AND tracking_number IN ({list})"
+                    "UPDATE parcel SET bag_id = NULL, updated_at_ms = $3
+                     WHERE bag_id = $1 AND seller_id = $2 AND tracking_number IN ({})",
+                    placeholders(4, tracking_numbers.len())
                 );
-                let mut query = sqlx::query(&sql).bind(bag_id).bind(seller_id);
+                let mut query = sqlx::query(&sql).bind(bag_id).bind(seller_id).bind(now_ms);
                 for t in tracking_numbers {
                     query = query.bind(t);
                 }
@@ -154,6 +156,11 @@ impl Store {
                     .map_err(|e| StoreError::Invalid(e.code(), format!("bag {bag_id}: {e}")))?;
             }
         }
+        sqlx::query("UPDATE bag SET updated_at_ms = $2 WHERE bag_id = $1")
+            .bind(bag_id)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
         let action = match edit {
             BagEdit::Add => "parcels_added",
             BagEdit::Remove => "parcels_removed",
@@ -189,11 +196,13 @@ pub struct Discrepancies {
 
 impl Store {
     /// A seller's bags, oldest first; `overdue` means picked up and not received
-    /// within the route's expected transit time as of `now_ms` (rule 16).
+    /// within the route's expected transit time as of `now_ms` (rule 16);
+    /// `updated_since_ms` keeps the bags changed since then.
     pub async fn list_bags(
         &self,
         seller_id: &str,
         selector: Option<BagSelector>,
+        updated_since_ms: Option<i64>,
         now_ms: i64,
         limit: usize,
         cursor: Option<&str>,
@@ -213,7 +222,7 @@ impl Store {
         };
         let rows = sqlx::query(
             "SELECT * FROM bag WHERE seller_id = $1 AND ($2 = '' OR status = $2)
-               AND ($3 = 0 OR picked_up_at_ms + transit_ms < $4) AND bag_id > $5
+               AND ($3 = 0 OR picked_up_at_ms + transit_ms < $4) AND bag_id > $5 AND updated_at_ms >= $7
              ORDER BY bag_id LIMIT $6",
         )
         .bind(seller_id)
@@ -222,6 +231,7 @@ impl Store {
         .bind(now_ms)
         .bind(after)
         .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+        .bind(updated_since_ms.unwrap_or(i64::MIN))
         .fetch_all(&self.reader)
         .await?;
         let mut items = rows
@@ -276,8 +286,9 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound("bag_not_found", format!("no bag {bag_id}")))
     }
 
-    /// Missing and unregistered parcels of the bags a sorting center received
-    /// between `from_ms` (included) and `to_ms` (excluded).
+    /// Missing and unregistered parcels of the live sellers' bags a sorting center
+    /// received between `from_ms` (included) and `to_ms` (excluded); test-mode
+    /// sellers' bags (the sandbox) are left out.
     pub async fn list_discrepancies(
         &self,
         sorting_center: &str,
@@ -286,6 +297,7 @@ impl Store {
     ) -> StoreResult<Discrepancies> {
         let missing = sqlx::query(
             "SELECT p.tracking_number, b.bag_id, b.handover_id FROM parcel p JOIN bag b ON b.bag_id = p.bag_id
+             JOIN seller s ON s.seller_id = b.seller_id AND s.test_mode = 0
              WHERE b.sorting_center = $1 AND b.received_at_ms >= $2 AND b.received_at_ms < $3
                AND p.intake_status = 'missing' ORDER BY b.bag_id, p.tracking_number",
         )
@@ -296,6 +308,7 @@ impl Store {
         .await?;
         let unregistered = sqlx::query(
             "SELECT i.tracking_number, b.bag_id, b.handover_id FROM intake_parcel i JOIN bag b ON b.bag_id = i.bag_id
+             JOIN seller s ON s.seller_id = b.seller_id AND s.test_mode = 0
              WHERE i.sorting_center = $1 AND i.received_at_ms >= $2 AND i.received_at_ms < $3 AND i.registered = 0
              ORDER BY b.bag_id, i.tracking_number",
         )
@@ -306,6 +319,7 @@ impl Store {
         .await?;
         let order_cancelled = sqlx::query(
             "SELECT i.tracking_number, b.bag_id, b.handover_id FROM intake_parcel i JOIN bag b ON b.bag_id = i.bag_id
+             JOIN seller s ON s.seller_id = b.seller_id AND s.test_mode = 0
              JOIN parcel p ON p.tracking_number = i.tracking_number
              JOIN seller_order o ON o.seller_id = p.seller_id AND o.order_id = p.order_id
              WHERE i.sorting_center = $1 AND i.received_at_ms >= $2 AND i.received_at_ms < $3

@@ -75,8 +75,8 @@ impl Store {
         let a = &new.address;
         sqlx::query(
             "INSERT INTO handover (handover_id, seller_id, sorting_center, pickup_date, status, province_code,
-                                   city_code, street, lat, lon, created_at_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                                   city_code, street, lat, lon, created_at_ms, updated_at_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
         )
         .bind(&handover_id)
         .bind(&new.seller_id)
@@ -95,9 +95,9 @@ impl Store {
         if !bag_ids.is_empty() {
             let sql = format!(
                 "INSERT INTO bag (bag_id, handover_id, seller_id, sorting_center, status, length_cm, width_cm,
-                                  height_cm, created_at_ms, transit_ms, bag_position)
+                                  height_cm, created_at_ms, transit_ms, updated_at_ms, bag_position)
                  VALUES {}",
-                values_rows(bag_ids.len(), 11)
+                values_rows(bag_ids.len(), 12)
             );
             let mut query = sqlx::query(&sql);
             for (position, (bag_id, b)) in bag_ids.iter().zip(&new.bags).enumerate() {
@@ -112,6 +112,7 @@ impl Store {
                     .bind(b.sides_cm[2])
                     .bind(now_ms)
                     .bind(new.transit_hours * 3_600_000)
+                    .bind(now_ms)
                     .bind(i64::try_from(position).unwrap_or(i64::MAX));
             }
             query.execute(&mut *tx).await?;
@@ -143,7 +144,7 @@ pub(crate) fn parcel_facts_sql(n: usize) -> String {
 /// `$2`, by the key.
 pub(crate) fn bag_parcels_sql(n: usize) -> String {
     format!(
-        "UPDATE parcel SET bag_id = $1, bagged_at_ms = $2
+        "UPDATE parcel SET bag_id = $1, bagged_at_ms = $2, updated_at_ms = $2
          WHERE tracking_number IN ({}) AND {}",
         placeholders(4, n),
         key_guard("seller_id = $3 AND status = 'registered' AND bag_id IS NULL")

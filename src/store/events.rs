@@ -42,12 +42,14 @@ pub struct EventRecord {
     pub data: String,
 }
 
-/// Which parcels of a bag a set-based append reports.
+/// Which parcels of a bag a set-based append reports. Both are read from the parcels
+/// found at the bag's intake (`intake_parcel`) before the intake updates the parcels,
+/// so "first scan not set yet" names exactly the parcels this intake gives one.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum ParcelEvents {
-    /// Parcels whose first scan was set at `recorded_at_ms` (this intake).
+    /// Parcels found at the bag's intake that have no first scan yet.
     FirstScan,
-    /// Parcels missing at the bag's intake.
+    /// Parcels of the bag not found at its intake.
     Missing,
 }
 
@@ -197,11 +199,13 @@ pub(crate) async fn append_parcel_events(
     let (event_type, condition) = match which {
         ParcelEvents::FirstScan => (
             EventType::ParcelFirstScan,
-            "bag_id = $1 AND intake_status = 'received' AND first_scan_recorded_at_ms = $2",
+            "bag_id = $1 AND first_scan_at_ms IS NULL AND $2 = $2
+             AND tracking_number IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)",
         ),
         ParcelEvents::Missing => (
             EventType::ParcelMissing,
-            "bag_id = $1 AND intake_status = 'missing' AND $2 = $2",
+            "bag_id = $1 AND $2 = $2
+             AND tracking_number NOT IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)",
         ),
     };
     let n: i64 = sqlx::query(&format!(

@@ -37,6 +37,8 @@ pub struct HandoverRecord {
     pub created_at_ms: i64,
     pub picked_up_at_ms: Option<i64>,
     pub cancelled_at_ms: Option<i64>,
+    /// The last change of the handover or of its bags (`updated_since` filters on it).
+    pub updated_at_ms: i64,
 }
 
 impl TryFrom<AnyRow> for HandoverRecord {
@@ -60,6 +62,7 @@ impl TryFrom<AnyRow> for HandoverRecord {
             created_at_ms: row.try_get("created_at_ms")?,
             picked_up_at_ms: row.try_get("picked_up_at_ms")?,
             cancelled_at_ms: row.try_get("cancelled_at_ms")?,
+            updated_at_ms: row.try_get("updated_at_ms")?,
         })
     }
 }
@@ -80,6 +83,8 @@ pub struct BagRecord {
     pub received_at_ms: Option<i64>,
     pub pickup_not_reported: bool,
     pub transit_ms: i64,
+    /// The last change of the bag or of its set of parcels.
+    pub updated_at_ms: i64,
 }
 
 impl TryFrom<AnyRow> for BagRecord {
@@ -103,6 +108,7 @@ impl TryFrom<AnyRow> for BagRecord {
             received_at_ms: row.try_get("received_at_ms")?,
             pickup_not_reported: super::get_flag(&row, "pickup_not_reported")?,
             transit_ms: row.try_get("transit_ms")?,
+            updated_at_ms: row.try_get("updated_at_ms")?,
         })
     }
 }

@@ -22,7 +22,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         super::locks::lock_handover(&mut tx, handover_id, &[]).await?;
         let done = sqlx::query(
-            "UPDATE handover SET status = 'cancelled', cancelled_at_ms = $3
+            "UPDATE handover SET status = 'cancelled', cancelled_at_ms = $3, updated_at_ms = $3
              WHERE handover_id = $1 AND seller_id = $2 AND status IN ('booked', 'pickup_failed')",
         )
         .bind(handover_id)
@@ -41,14 +41,19 @@ impl Store {
                 ));
             }
         } else {
-            sqlx::query("UPDATE parcel SET bag_id = NULL WHERE bag_id IN (SELECT bag_id FROM bag WHERE handover_id = $1)")
-                .bind(handover_id)
-                .execute(&mut *tx)
-                .await?;
             sqlx::query(
-                "UPDATE bag SET status = 'cancelled' WHERE handover_id = $1 AND status = 'open'",
+                "UPDATE parcel SET bag_id = NULL, updated_at_ms = $2
+                 WHERE bag_id IN (SELECT bag_id FROM bag WHERE handover_id = $1)",
             )
             .bind(handover_id)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE bag SET status = 'cancelled', updated_at_ms = $2 WHERE handover_id = $1 AND status = 'open'",
+            )
+            .bind(handover_id)
+            .bind(now_ms)
             .execute(&mut *tx)
             .await?;
             insert_event(
@@ -80,12 +85,13 @@ impl Store {
         let mut tx = self.begin_write().await?;
         super::locks::lock_handover(&mut tx, handover_id, &[]).await?;
         let done = sqlx::query(
-            "UPDATE handover SET status = 'booked', pickup_date = $3, failure_reason = NULL
+            "UPDATE handover SET status = 'booked', pickup_date = $3, failure_reason = NULL, updated_at_ms = $4
              WHERE handover_id = $1 AND seller_id = $2 AND status IN ('booked', 'pickup_failed')",
         )
         .bind(handover_id)
         .bind(seller_id)
         .bind(pickup_date)
+        .bind(now_ms)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {

@@ -45,12 +45,14 @@ impl Store {
     }
 
     /// A seller's handovers, newest first, `limit` a page; the cursor is opaque.
-    /// `pickup_date` (`YYYY-MM-DD`) keeps the handovers of one pickup day.
+    /// `pickup_date` (`YYYY-MM-DD`) keeps the handovers of one pickup day,
+    /// `updated_since_ms` those changed since then.
     pub async fn list_handovers(
         &self,
         seller_id: &str,
         status: Option<&str>,
         pickup_date: Option<&str>,
+        updated_since_ms: Option<i64>,
         limit: usize,
         cursor: Option<&str>,
     ) -> StoreResult<HandoverPage> {
@@ -58,7 +60,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT * FROM handover WHERE seller_id = $1 AND ($2 = '' OR status = $2)
                AND (created_at_ms < $3 OR (created_at_ms = $3 AND ($4 = '' OR handover_id < $4)))
-               AND ($6 = '' OR pickup_date = $6)
+               AND ($6 = '' OR pickup_date = $6) AND updated_at_ms >= $7
              ORDER BY created_at_ms DESC, handover_id DESC LIMIT $5",
         )
         .bind(seller_id)
@@ -67,6 +69,7 @@ impl Store {
         .bind(&before_id)
         .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
         .bind(pickup_date.unwrap_or(""))
+        .bind(updated_since_ms.unwrap_or(i64::MIN))
         .fetch_all(&self.reader)
         .await?;
         let mut records = rows

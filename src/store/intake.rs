@@ -15,7 +15,7 @@ use crate::domain::{BagStatus, FirstScanBasis, Principal, ScanType};
 use crate::store::StoreResult;
 use serde_json::json;
 use sqlx::{Any, Row, Transaction};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 /// Receives a bag: the steps below, in order; the first refusal stops it.
 pub(super) async fn received(
@@ -29,7 +29,7 @@ pub(super) async fn received(
     if let Err(refusal) = check_receivable(center, event, bag) {
         return Ok(Err(refusal));
     }
-    if let Err(refusal) = lock_handover(tx, event, bag).await? {
+    if let Err(refusal) = lock_handover(tx, event, bag, now_ms).await? {
         return Ok(Err(refusal));
     }
     if let Err(refusal) = mark_bag_received(tx, event, bag, now_ms).await? {
@@ -45,7 +45,6 @@ pub(super) async fn received(
         .map(|t| (*t).clone())
         .collect();
     record_found(tx, event, bag, &found, &registered, now_ms).await?;
-    backdate_first_scans(tx, event, bag, now_ms).await?;
     let found_set: HashSet<&str> = found.iter().map(|t| t.as_str()).collect();
     let mut missing: Vec<String> = registered
         .iter()
@@ -53,7 +52,6 @@ pub(super) async fn received(
         .cloned()
         .collect();
     let backdated = (registered.len() - missing.len()) as u64;
-    let unregistered_known = first_scan_at_intake(tx, event, &unregistered, now_ms).await?;
     let detail = format!(
         "bag {}: {} found, {} missing, {} unregistered{}",
         event.bag_id,
@@ -85,6 +83,8 @@ pub(super) async fn received(
         now_ms,
     )
     .await?;
+    backdate_first_scans(tx, event, bag, now_ms).await?;
+    let unregistered_known = first_scan_at_intake(tx, event, bag, &unregistered, now_ms).await?;
     missing.sort();
     let order_cancelled = void_order_parcels(tx, &event.bag_id).await?;
     Ok(Ok(ScanResult {
@@ -143,6 +143,7 @@ async fn lock_handover(
     tx: &mut Transaction<'_, Any>,
     event: &ScanEvent,
     bag: &BagFacts,
+    now_ms: i64,
 ) -> StoreResult<Result<(), Refusal>> {
     let locked = sqlx::query(
         "UPDATE handover SET
@@ -151,11 +152,13 @@ async fn lock_handover(
                      AND status IN ('open', 'picked_up')) = 0 THEN 'received'
              WHEN status IN ('booked', 'pickup_failed') THEN 'picked_up'
              ELSE status END,
-           failure_reason = CASE WHEN status IN ('booked', 'pickup_failed') THEN NULL ELSE failure_reason END
+           failure_reason = CASE WHEN status IN ('booked', 'pickup_failed') THEN NULL ELSE failure_reason END,
+           updated_at_ms = $3
          WHERE handover_id = $1 AND status <> 'cancelled'",
     )
     .bind(&bag.handover_id)
     .bind(&event.bag_id)
+    .bind(now_ms)
     .execute(&mut **tx)
     .await?;
     if locked.rows_affected() == 0 {
@@ -176,7 +179,8 @@ async fn mark_bag_received(
 ) -> StoreResult<Result<(), Refusal>> {
     let pickup_reported = bag.picked_up_at_ms.is_some();
     let done = sqlx::query(
-        "UPDATE bag SET status = 'received', received_at_ms = $2, received_recorded_at_ms = $3, pickup_not_reported = $4
+        "UPDATE bag SET status = 'received', received_at_ms = $2, received_recorded_at_ms = $3, pickup_not_reported = $4,
+                       updated_at_ms = $3
          WHERE bag_id = $1 AND status IN ('open', 'picked_up')",
     )
     .bind(&event.bag_id)
@@ -241,9 +245,9 @@ async fn record_found(
     Ok(())
 }
 
-/// Step 5 (rule 15), one statement: registered parcels found are received, with the
-/// bag's pickup as first scan (the intake time when no pickup was reported), unless
-/// they have one already; the rest of the bag is missing.
+/// Step 6 (rule 15), after the events of step 5, one statement: registered parcels
+/// found are received, with the bag's pickup as first scan (the intake time when no
+/// pickup was reported), unless they have one already; the rest of the bag is missing.
 async fn backdate_first_scans(
     tx: &mut Transaction<'_, Any>,
     event: &ScanEvent,
@@ -266,7 +270,8 @@ async fn backdate_first_scans(
                               THEN $4 ELSE first_scan_recorded_at_ms END,
            first_scan_at_ms = CASE WHEN first_scan_at_ms IS NULL
                                 AND tracking_number IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)
-                              THEN $2 ELSE first_scan_at_ms END
+                              THEN $2 ELSE first_scan_at_ms END,
+           updated_at_ms = $4
          WHERE bag_id = $1",
     )
     .bind(&event.bag_id)
@@ -278,11 +283,14 @@ async fn backdate_first_scans(
     Ok(())
 }
 
-/// Step 6: parcels registered with firstmile but not in this bag get their first scan
-/// at intake; returns how many.
+/// Step 7: parcels registered with firstmile but not in this bag (of the same mode,
+/// live or test, as the bag: the sandbox never touches a live parcel) get their first
+/// scan at intake, each with its `parcel.first_scan` event in its own seller's log;
+/// returns how many. Such parcels are few, so their events are appended per seller.
 async fn first_scan_at_intake(
     tx: &mut Transaction<'_, Any>,
     event: &ScanEvent,
+    bag: &BagFacts,
     unregistered: &[String],
     now_ms: i64,
 ) -> StoreResult<u64> {
@@ -291,20 +299,42 @@ async fn first_scan_at_intake(
     }
     let sql = format!(
         "UPDATE parcel SET first_scan_at_ms = $1, first_scan_basis = 'intake', first_scan_recorded_at_ms = $2,
-                               intake_status = 'received'
-             WHERE first_scan_at_ms IS NULL AND tracking_number IN ({})",
-        placeholders(3, unregistered.len())
+                           intake_status = 'received', updated_at_ms = $2
+         WHERE first_scan_at_ms IS NULL AND tracking_number IN ({})
+           AND seller_id IN (SELECT seller_id FROM seller WHERE test_mode = $3)
+         RETURNING tracking_number, seller_id, bag_id",
+        placeholders(4, unregistered.len())
     );
-    let mut query = sqlx::query(&sql).bind(event.occurred_at_ms).bind(now_ms);
+    let mut query = sqlx::query(&sql)
+        .bind(event.occurred_at_ms)
+        .bind(now_ms)
+        .bind(i64::from(bag.test_mode));
     for t in unregistered {
         query = query.bind(t);
     }
-    Ok(query.execute(&mut **tx).await?.rows_affected())
+    let rows = query.fetch_all(&mut **tx).await?;
+    let mut by_seller: BTreeMap<String, Vec<NewEvent>> = BTreeMap::new();
+    for row in &rows {
+        let tracking_number: String = row.try_get("tracking_number")?;
+        let own_bag: Option<String> = row.try_get("bag_id")?;
+        let data = json!({"tracking_number": tracking_number, "bag_id": bag.bag_id,
+                          "registered_bag_id": own_bag,
+                          "at": format_ms(event.occurred_at_ms), "recorded_at": format_ms(now_ms),
+                          "basis": FirstScanBasis::Intake.as_str()});
+        by_seller
+            .entry(row.try_get("seller_id")?)
+            .or_default()
+            .push(NewEvent::new(EventType::ParcelFirstScan, data));
+    }
+    for (seller_id, events) in &by_seller {
+        append(tx, seller_id, events, now_ms).await?;
+    }
+    Ok(rows.len() as u64)
 }
 
-/// Step 7: `bag.received`, then one `parcel.first_scan` per parcel whose first scan
-/// this intake set and one `parcel.missing` per missing parcel, set-based (a bag of
-/// 300 parcels costs two statements, not 300).
+/// Step 5: `bag.received`, then one `parcel.first_scan` per parcel whose first scan
+/// this intake sets (step 6) and one `parcel.missing` per missing parcel, set-based (a
+/// bag of 300 parcels costs two statements, not 300).
 async fn intake_events(
     tx: &mut Transaction<'_, Any>,
     event: &ScanEvent,

@@ -326,17 +326,26 @@ async fn void_parcels(
         }
     }
     for chunk in removed.chunks(super::rows_per_statement(super::backend_of(tx), 1)) {
-        let sql = format!(
-            "UPDATE parcel SET status = 'cancelled', bag_id = NULL, cancelled_at_ms = $2
-             WHERE tracking_number IN ({}) AND {}",
-            placeholders(3, chunk.len()),
-            key_guard("seller_id = $1 AND status = 'registered'")
-        );
-        let mut query = sqlx::query(&sql).bind(seller_id).bind(now_ms);
-        for t in chunk {
-            query = query.bind(t);
+        // The bags they leave change too (after their handovers, before the parcels:
+        // the lock order of every change).
+        let list = placeholders(3, chunk.len());
+        let guard = key_guard("seller_id = $1 AND status = 'registered'");
+        for sql in [
+            format!(
+                "UPDATE bag SET updated_at_ms = $2 WHERE bag_id IN
+                   (SELECT bag_id FROM parcel WHERE tracking_number IN ({list}) AND {guard})"
+            ),
+            format!(
+                "UPDATE parcel SET status = 'cancelled', bag_id = NULL, cancelled_at_ms = $2, updated_at_ms = $2
+                 WHERE tracking_number IN ({list}) AND {guard}"
+            ),
+        ] {
+            let mut query = sqlx::query(&sql).bind(seller_id).bind(now_ms);
+            for t in chunk {
+                query = query.bind(t);
+            }
+            query.execute(&mut **tx).await?;
         }
-        query.execute(&mut **tx).await?;
     }
     for ((handover_id, order_id, what), parcels) in notes {
         let update = by_order.get(order_id.as_str());
@@ -354,6 +363,11 @@ async fn void_parcels(
             "order_void_parcels_flagged"
         };
         let detail = format!("order {order_id} {why}: {what}: {}", parcels.join(", "));
+        sqlx::query("UPDATE handover SET updated_at_ms = $2 WHERE handover_id = $1")
+            .bind(&handover_id)
+            .bind(now_ms)
+            .execute(&mut **tx)
+            .await?;
         insert_event(tx, &handover_id, actor, action, Some(&detail), now_ms).await?;
     }
     append(tx, seller_id, &events, now_ms).await

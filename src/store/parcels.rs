@@ -51,6 +51,8 @@ pub struct ParcelRecord {
     pub first_scan_recorded_at_ms: Option<i64>,
     pub created_at_ms: i64,
     pub cancelled_at_ms: Option<i64>,
+    /// The parcel's last change (`updated_since` filters on it).
+    pub updated_at_ms: i64,
 }
 
 impl TryFrom<AnyRow> for ParcelRecord {
@@ -73,11 +75,12 @@ impl TryFrom<AnyRow> for ParcelRecord {
             first_scan_recorded_at_ms: row.try_get("first_scan_recorded_at_ms")?,
             created_at_ms: row.try_get("created_at_ms")?,
             cancelled_at_ms: row.try_get("cancelled_at_ms")?,
+            updated_at_ms: row.try_get("updated_at_ms")?,
         })
     }
 }
 
-const PARCEL_COLUMNS: usize = 11;
+const PARCEL_COLUMNS: usize = 12;
 
 /// Which of a seller's parcels a list shows; every filter is optional.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -85,6 +88,8 @@ pub struct ParcelQuery {
     pub status: Option<ParcelStatus>,
     pub sorting_center: Option<String>,
     pub bag_id: Option<String>,
+    /// Only parcels changed at or after this time.
+    pub updated_since_ms: Option<i64>,
 }
 
 /// A page of parcels, newest first.
@@ -126,7 +131,7 @@ impl Store {
         for chunk in to_insert.chunks(super::rows_per_statement(self.backend, PARCEL_COLUMNS)) {
             let sql = format!(
                 "INSERT INTO parcel (tracking_number, seller_id, order_id, weight_g, length_cm, width_cm,
-                                     height_cm, sorting_center, status, created_at_ms, rts_at_ms)
+                                     height_cm, sorting_center, status, created_at_ms, rts_at_ms, updated_at_ms)
                  VALUES {} ON CONFLICT (tracking_number) DO NOTHING RETURNING tracking_number",
                 values_rows(chunk.len(), PARCEL_COLUMNS)
             );
@@ -144,7 +149,8 @@ impl Store {
                     .bind(&p.sorting_center)
                     .bind(ParcelStatus::Registered.as_str())
                     .bind(now_ms)
-                    .bind(p.rts_at_ms);
+                    .bind(p.rts_at_ms)
+                    .bind(now_ms);
             }
             for row in query.fetch_all(&mut *tx).await? {
                 inserted.insert(row.try_get::<String, _>("tracking_number")?);
@@ -189,6 +195,7 @@ impl Store {
             "SELECT * FROM parcel WHERE seller_id = $1 AND ($2 = '' OR status = $2)
                AND ($3 = '' OR sorting_center = $3) AND ($4 = '' OR bag_id = $4)
                AND (created_at_ms < $5 OR (created_at_ms = $5 AND ($6 = '' OR tracking_number < $6)))
+               AND updated_at_ms >= $8
              ORDER BY created_at_ms DESC, tracking_number DESC LIMIT $7",
         )
         .bind(seller_id)
@@ -198,6 +205,7 @@ impl Store {
         .bind(before_ms)
         .bind(&before_tn)
         .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+        .bind(query.updated_since_ms.unwrap_or(i64::MIN))
         .fetch_all(&self.reader)
         .await?;
         let mut items = rows
@@ -311,9 +319,10 @@ impl Store {
             // Lock the bag row while it is still open: a pickup racing this cancel
             // either sees the parcel gone or makes this UPDATE find no open bag.
             let locked =
-                sqlx::query("UPDATE bag SET status = status WHERE bag_id = $1 AND status = $2")
+                sqlx::query("UPDATE bag SET updated_at_ms = $3 WHERE bag_id = $1 AND status = $2")
                     .bind(bag_id)
                     .bind(BagStatus::Open.as_str())
+                    .bind(now_ms)
                     .execute(&mut *tx)
                     .await?;
             if locked.rows_affected() == 0 {
@@ -326,7 +335,8 @@ impl Store {
             }
         }
         sqlx::query(
-            "UPDATE parcel SET status = 'cancelled', bag_id = NULL, cancelled_at_ms = COALESCE(cancelled_at_ms, $3)
+            "UPDATE parcel SET status = 'cancelled', bag_id = NULL, cancelled_at_ms = COALESCE(cancelled_at_ms, $3),
+                               updated_at_ms = CASE WHEN status = 'cancelled' THEN updated_at_ms ELSE $3 END
              WHERE tracking_number = $1 AND seller_id = $2",
         )
         .bind(tracking_number)

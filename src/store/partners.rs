@@ -181,7 +181,8 @@ impl Store {
 }
 
 impl Store {
-    /// Booked handovers to pick up on `date` in the given cities, with their bags.
+    /// Live sellers' booked handovers to pick up on `date` in the given cities, with
+    /// their bags.
     pub async fn list_pickups(
         &self,
         date: &str,
@@ -191,8 +192,10 @@ impl Store {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT * FROM handover WHERE pickup_date = $1 AND status IN ('booked', 'picked_up')
-               AND city_code IN ({}) ORDER BY handover_id",
+            // A test-mode seller's handovers are never on a courier's route.
+            "SELECT h.* FROM handover h JOIN seller s ON s.seller_id = h.seller_id
+             WHERE h.pickup_date = $1 AND h.status IN ('booked', 'picked_up') AND s.test_mode = 0
+               AND h.city_code IN ({}) ORDER BY h.handover_id",
             placeholders(2, city_codes.len())
         );
         let mut query = sqlx::query(&sql).bind(date);

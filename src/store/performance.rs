@@ -94,12 +94,15 @@ impl Store {
         Ok(day.as_deref().map(parse_day).transpose()?)
     }
 
-    /// The sellers with any order, for the operator's view.
+    /// The live sellers with any order, for the operator's view (test-mode sellers
+    /// are left out).
     pub async fn list_sellers_with_orders(&self) -> StoreResult<Vec<String>> {
-        let rows =
-            sqlx::query("SELECT DISTINCT seller_id FROM seller_order_day ORDER BY seller_id")
-                .fetch_all(&self.reader)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT DISTINCT d.seller_id FROM seller_order_day d
+             JOIN seller s ON s.seller_id = d.seller_id AND s.test_mode = 0 ORDER BY d.seller_id",
+        )
+        .fetch_all(&self.reader)
+        .await?;
         Ok(rows
             .into_iter()
             .map(|r| r.try_get("seller_id"))

@@ -7,7 +7,7 @@
 use super::StoreResult;
 use super::events::{NewEvent, append};
 use super::handovers::insert_event;
-use super::scans::{BagFacts, EventOutcome, Refusal, ScanEvent, ScanKind, ScanResult};
+use super::scans::{BagFacts, EventOutcome, Refusal, ScanEvent, ScanKind, ScanReach, ScanResult};
 use crate::domain::EventType;
 use crate::domain::time::format_ms;
 use crate::domain::{
@@ -15,20 +15,20 @@ use crate::domain::{
 };
 use serde_json::json;
 use sqlx::{Any, Row, Transaction};
-use std::collections::HashSet;
 
 pub(super) async fn apply_one(
     tx: &mut Transaction<'_, Any>,
     poster: &Principal,
-    courier_cities: &HashSet<String>,
+    reach: &ScanReach,
     event: &ScanEvent,
     (limits, skew_ms): (&BagLimits, i64),
     now_ms: i64,
 ) -> StoreResult<EventOutcome> {
     let row = sqlx::query(
         "SELECT b.handover_id, b.seller_id, h.status AS handover_status, h.city_code, b.status AS bag_status,
-                b.sorting_center, b.picked_up_at_ms, h.created_at_ms AS booked_at_ms
-         FROM bag b JOIN handover h ON h.handover_id = b.handover_id WHERE b.bag_id = $1",
+                b.sorting_center, b.picked_up_at_ms, s.test_mode, h.created_at_ms AS booked_at_ms
+         FROM bag b JOIN handover h ON h.handover_id = b.handover_id JOIN seller s ON s.seller_id = b.seller_id
+         WHERE b.bag_id = $1",
     )
     .bind(&event.bag_id)
     .fetch_optional(&mut **tx)
@@ -42,6 +42,10 @@ pub(super) async fn apply_one(
     let Some(row) = row else {
         return Ok(Err(bag_not_found()));
     };
+    // Live scanners never see a test-mode seller's bags, nor the sandbox a live one's.
+    if super::get_flag(&row, "test_mode")? != reach.test_mode {
+        return Ok(Err(bag_not_found()));
+    }
     let bag = BagFacts {
         bag_id: event.bag_id.clone(),
         seller_id: row.try_get("seller_id")?,
@@ -51,6 +55,7 @@ pub(super) async fn apply_one(
         bag_status: super::get_name(&row, "bag_status")?,
         sorting_center: row.try_get("sorting_center")?,
         picked_up_at_ms: row.try_get("picked_up_at_ms")?,
+        test_mode: reach.test_mode,
         booked_at_ms: row.try_get("booked_at_ms")?,
     };
     let allowed = matches!(
@@ -70,7 +75,7 @@ pub(super) async fn apply_one(
             ),
         )));
     }
-    if poster.role == Role::Courier && !courier_cities.contains(&bag.city_code) {
+    if poster.role == Role::Courier && !reach.courier_cities.contains(&bag.city_code) {
         return Ok(Err(bag_not_found()));
     }
     if bag.handover_status == HandoverStatus::Cancelled {
@@ -229,11 +234,13 @@ async fn picked_up(
     }
     // The handover row first: a cancel racing this pickup holds or waits for it.
     let took = sqlx::query(
-        "UPDATE handover SET status = 'picked_up', picked_up_at_ms = COALESCE(picked_up_at_ms, $2), failure_reason = NULL
+        "UPDATE handover SET status = 'picked_up', picked_up_at_ms = COALESCE(picked_up_at_ms, $2), failure_reason = NULL,
+                            updated_at_ms = $3
          WHERE handover_id = $1 AND status IN ('booked', 'picked_up', 'pickup_failed')",
     )
     .bind(&bag.handover_id)
     .bind(event.occurred_at_ms)
+    .bind(now_ms)
     .execute(&mut **tx)
     .await?;
     if took.rows_affected() == 0 {
@@ -243,7 +250,8 @@ async fn picked_up(
         )));
     }
     let bagged = sqlx::query(
-        "UPDATE bag SET status = 'picked_up', picked_up_at_ms = $2, pickup_recorded_at_ms = $3, measured_weight_g = $4
+        "UPDATE bag SET status = 'picked_up', picked_up_at_ms = $2, pickup_recorded_at_ms = $3, measured_weight_g = $4,
+                       updated_at_ms = $3
          WHERE bag_id = $1 AND status = 'open'",
     )
     .bind(&event.bag_id)
@@ -311,11 +319,12 @@ async fn mark_failed(
     now_ms: i64,
 ) -> StoreResult<bool> {
     let done = sqlx::query(
-        "UPDATE handover SET status = 'pickup_failed', failure_reason = $2
+        "UPDATE handover SET status = 'pickup_failed', failure_reason = $2, updated_at_ms = $3
          WHERE handover_id = $1 AND status IN ('booked', 'pickup_failed')",
     )
     .bind(&bag.handover_id)
     .bind(reason.as_str())
+    .bind(now_ms)
     .execute(&mut **tx)
     .await?;
     if done.rows_affected() == 0 {

@@ -148,22 +148,28 @@ pub(super) struct BagFacts {
     pub(super) bag_status: BagStatus,
     pub(super) sorting_center: String,
     pub(super) picked_up_at_ms: Option<i64>,
+    /// Whether the bag is a test-mode seller's (the batch reaches only such bags then).
+    pub(super) test_mode: bool,
     /// When the handover was booked.
     pub(super) booked_at_ms: i64,
 }
 
+/// Which bags a batch of scans may reach. A courier reaches the bags of handovers in
+/// its cities; live scanners reach only live sellers' bags, and the sandbox (which
+/// plays the courier and the sorting center for a test-mode seller) only test-mode
+/// sellers' bags. Any other bag is `bag_not_found`, as if it did not exist.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScanReach {
+    /// A courier's cities (codes); unused for a sorting center.
+    pub courier_cities: HashSet<String>,
+    /// Whether the batch acts on test-mode sellers' bags (the sandbox) or live ones.
+    pub test_mode: bool,
+}
+
 impl Store {
-    /// Applies a batch of scans from one poster in one transaction; one result per
-    /// event, in order.
-    pub async fn apply_scans(
-        &self,
-        poster: &Principal,
-        events: &[ScanEvent],
-        limits: &BagLimits,
-        skew_ms: i64,
-        now_ms: i64,
-    ) -> StoreResult<Vec<ScanResult>> {
-        let courier_cities: HashSet<String> = match poster.role {
+    /// What a live poster reaches: for a courier, its cities.
+    pub async fn live_reach(&self, poster: &Principal) -> StoreResult<ScanReach> {
+        let courier_cities = match poster.role {
             Role::Courier => self
                 .list_courier_cities(&poster.id)
                 .await?
@@ -171,12 +177,28 @@ impl Store {
                 .collect(),
             _ => HashSet::new(),
         };
+        Ok(ScanReach {
+            courier_cities,
+            test_mode: false,
+        })
+    }
+
+    /// Applies a batch of scans from one poster in one transaction; one result per
+    /// event, in order.
+    pub async fn apply_scans(
+        &self,
+        poster: &Principal,
+        reach: &ScanReach,
+        events: &[ScanEvent],
+        rules: (&BagLimits, i64),
+        now_ms: i64,
+    ) -> StoreResult<Vec<ScanResult>> {
         // A repeat racing its first posting on another server makes the final insert
         // of the event rows conflict: the batch then rolls back and runs again, and
         // finds the first posting stored (PostgreSQL; SQLite has a single writer).
         for _ in 0..3 {
             if let Some(results) = self
-                .try_apply_scans(poster, &courier_cities, events, (limits, skew_ms), now_ms)
+                .try_apply_scans(poster, reach, events, rules, now_ms)
                 .await?
             {
                 return Ok(results);
@@ -193,7 +215,7 @@ impl Store {
     async fn try_apply_scans(
         &self,
         poster: &Principal,
-        courier_cities: &HashSet<String>,
+        reach: &ScanReach,
         events: &[ScanEvent],
         rules: (&BagLimits, i64),
         now_ms: i64,
@@ -240,15 +262,14 @@ impl Store {
                 // on facts read in this transaction before anything is written, so no
                 // refusal follows a write and no savepoint is needed.
                 super::Backend::Sqlite => {
-                    apply_one(&mut tx, poster, courier_cities, event, rules, now_ms).await?
+                    apply_one(&mut tx, poster, reach, event, rules, now_ms).await?
                 }
                 // On PostgreSQL a concurrent transaction may change a row between the
                 // read and the guarded UPDATE: a savepoint undoes a refused event.
                 super::Backend::Postgres => {
                     let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
                     let outcome =
-                        apply_one(&mut savepoint, poster, courier_cities, event, rules, now_ms)
-                            .await?;
+                        apply_one(&mut savepoint, poster, reach, event, rules, now_ms).await?;
                     match outcome {
                         Ok(_) => savepoint.commit().await?,
                         Err(_) => savepoint.rollback().await?,

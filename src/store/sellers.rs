@@ -24,6 +24,9 @@ pub struct SellerRecord {
     pub name: String,
     pub address: Address,
     pub created_at_ms: i64,
+    /// A test-mode seller (the sandbox): its keys are `fm_test_` keys, its data stays
+    /// out of every live list, count and report, and it may simulate its pickups.
+    pub test_mode: bool,
 }
 
 impl TryFrom<AnyRow> for SellerRecord {
@@ -41,6 +44,7 @@ impl TryFrom<AnyRow> for SellerRecord {
                 lon: row.try_get("lon")?,
             },
             created_at_ms: row.try_get("created_at_ms")?,
+            test_mode: super::get_flag(&row, "test_mode")?,
         })
     }
 }
@@ -51,8 +55,9 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let a = &seller.address;
         sqlx::query(
-            "INSERT INTO seller (seller_id, name, province_code, city_code, district, street, lat, lon, created_at_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO seller (seller_id, name, province_code, city_code, district, street, lat, lon, created_at_ms,
+                                 test_mode)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&seller.seller_id)
         .bind(&seller.name)
@@ -63,6 +68,7 @@ impl Store {
         .bind(a.lat)
         .bind(a.lon)
         .bind(seller.created_at_ms)
+        .bind(super::flag(seller.test_mode))
         .execute(&mut *tx)
         .await?;
         let principal = Principal {

@@ -85,6 +85,7 @@ async fn claims_page(
         status: Some("overdue".into()),
         limit: Some(100),
         cursor: None,
+        updated_since: None,
     };
     let overdue: Vec<Value> = list_bags(ctx, &signed.principal, &signed.seller_id, &overdue)
         .await

@@ -98,6 +98,7 @@ async fn list_page(
         pickup_date: q.date.clone().filter(|d| !d.is_empty()),
         limit: Some(PAGE_SIZE),
         cursor: paging::cursor(q.cursor.as_deref()),
+        ..HandoverFilter::default()
     };
     let page = list_handovers(state.ctx(), &signed.principal, &signed.seller_id, &filter).await;
     let list = paging::listing(

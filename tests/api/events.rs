@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 /// Every event of the seller's feed, paging through it.
-async fn feed(app: &TestApp, seller: &crate::helpers::Seller) -> Vec<Value> {
+pub async fn feed(app: &TestApp, seller: &crate::helpers::Seller) -> Vec<Value> {
     let mut all = Vec::new();
     let mut after = String::new();
     loop {
@@ -32,7 +32,12 @@ async fn feed(app: &TestApp, seller: &crate::helpers::Seller) -> Vec<Value> {
     }
 }
 
-async fn subscribe(app: &TestApp, seller: &crate::helpers::Seller, receiver: &Receiver) -> String {
+/// Subscribes `receiver` to every event type of the seller; returns the webhook id.
+pub async fn subscribe(
+    app: &TestApp,
+    seller: &crate::helpers::Seller,
+    receiver: &Receiver,
+) -> String {
     let (status, body) = app
         .post(
             &format!("/v1/sellers/{}/webhooks", seller.id),

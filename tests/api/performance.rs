@@ -30,7 +30,8 @@ fn day_orders(day: &str, orders: usize, buyer: usize, tag: &str) -> Vec<Value> {
         .collect()
 }
 
-async fn feed(app: &TestApp, seller: &Seller, days: &[(&str, usize, usize)], tag: &str) {
+/// Reports the orders of `days` (`(day, orders, buyer cancellations)`) for the seller.
+pub async fn feed(app: &TestApp, seller: &Seller, days: &[(&str, usize, usize)], tag: &str) {
     let orders: Vec<Value> = days
         .iter()
         .flat_map(|(d, n, c)| day_orders(d, *n, *c, tag))

@@ -62,6 +62,7 @@ async fn seller(
             lat: point.0,
             lon: point.1,
         },
+        test_mode: false,
     };
     let (record, token) = create_seller(ctx, &operator, &input).await.expect("seller");
     let me = principal(ctx, &token).await;
