@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SimulateRequest {
     /// `pickup_failed`, `picked_up`, `received`: one or more, each once, in this
     /// order (`["picked_up", "received"]`, `["pickup_failed"]`, `["received"]` for a
