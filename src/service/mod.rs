@@ -102,9 +102,9 @@ where
 
 /// A list's `updated_since` (RFC 3339): only rows changed at or after that time
 /// (docs/api.md, "Paging and filters"). A value that is not RFC 3339 is refused (422,
-/// code `invalid_time` on `updated_since`), never ignored.
+/// code `invalid_time` on `updated_since`), never ignored; so is an empty one.
 pub fn updated_since(raw: Option<&str>) -> ServiceResult<Option<i64>> {
-    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+    match raw.map(str::trim) {
         None => Ok(None),
         Some(r) => crate::domain::time::parse_rfc3339(r)
             .map(Some)

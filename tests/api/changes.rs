@@ -133,7 +133,7 @@ async fn updated_since_keeps_what_changed_and_leaves_the_rest(app: TestApp) {
 async fn a_bad_updated_since_is_refused_with_its_field(app: TestApp) {
     let seller = app.seller().await;
     for list in ["parcels", "handovers", "bags"] {
-        for bad in ["yesterday", "2026-11-26", "2026-13-01T00:00:00Z"] {
+        for bad in ["yesterday", "2026-11-26", "2026-13-01T00:00:00Z", ""] {
             let path = format!("/v1/sellers/{}/{list}?updated_since={bad}", seller.id);
             let (status, body) = app.get(&path, &seller.token).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {body}");
