@@ -6,6 +6,7 @@
 //! back to the detail page as `?error=<code>`.
 
 use super::i18n::{Lang, translate};
+use super::session::CsrfForm;
 use super::{Signed, notice, paging, render, with_error};
 use crate::app::AppState;
 use crate::domain::time::format_china;
@@ -200,12 +201,6 @@ async fn detail(
             )
         }
     }
-}
-
-#[derive(Debug, Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn cancel(

@@ -5,6 +5,7 @@
 //! page (post/redirect/get without a server-side store).
 
 use super::i18n::translate;
+use super::session::CsrfForm;
 use super::{Signed, flash, notice, paging, render, with_error};
 use crate::app::AppState;
 use crate::domain::ParcelStatus;
@@ -215,12 +216,6 @@ async fn upload(
     let jar = flash::put(jar, UPLOAD, &result, state.settings.web.web_secure_cookies)
         .unwrap_or_else(|jar| jar);
     (jar, Redirect::to("/web/parcels")).into_response()
-}
-
-#[derive(Debug, Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn cancel(

@@ -218,10 +218,11 @@ async fn login(
     }
 }
 
+/// A form whose only field is its CSRF token (sign-out, cancel buttons).
 #[derive(Debug, Deserialize)]
-struct CsrfForm {
+pub(super) struct CsrfForm {
     #[serde(default)]
-    csrf: String,
+    pub(super) csrf: String,
 }
 
 async fn logout(
