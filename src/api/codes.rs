@@ -514,6 +514,12 @@ pub const CODES: &[Code] = &[
         "Event id reused",
         "This event id was posted before with a different payload.",
     ),
+    c(
+        "duplicate_event_id",
+        0,
+        "Event id twice in a batch",
+        "An earlier event of the same batch has this event id; the first counts.",
+    ),
 ];
 
 /// The entry of a code.

@@ -106,6 +106,19 @@ fn reused(event_id: &str) -> ScanResult {
     }
 }
 
+/// The result of an event whose id the same batch gave to an earlier event (at
+/// `first`): the first counts, this one is refused and not stored.
+fn named_earlier(event_id: &str, first: usize) -> ScanResult {
+    ScanResult {
+        event_id: event_id.to_owned(),
+        code: "duplicate_event_id".into(),
+        message: Some(format!(
+            "events[{first}] of this batch has the same event id; one event id names one event"
+        )),
+        ..ScanResult::default()
+    }
+}
+
 /// The result of one event, stored with it and replayed for a repeat.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ScanResult {
@@ -238,22 +251,17 @@ impl Store {
         let mut first_of: HashMap<&str, usize> = HashMap::new();
         let mut fresh: Vec<usize> = Vec::new();
         for (k, event) in events.iter().enumerate() {
+            if let Some(&i) = first_of.get(event.event_id.as_str()) {
+                results.push(named_earlier(&event.event_id, i));
+                continue;
+            }
+            first_of.insert(&event.event_id, k);
             if let Some((json, hash)) = stored.get(&event.event_id) {
                 // Events stored before payloads were hashed are not compared.
                 results.push(if hash.as_ref().is_some_and(|h| *h != hashes[k]) {
                     reused(&event.event_id)
                 } else {
                     replayed(json, &event.event_id)
-                });
-                continue;
-            }
-            if let Some(&i) = first_of.get(event.event_id.as_str()) {
-                results.push(if hashes[i] == hashes[k] {
-                    let mut again = results[i].clone();
-                    again.duplicate = true;
-                    again
-                } else {
-                    reused(&event.event_id)
                 });
                 continue;
             }
@@ -283,7 +291,6 @@ impl Store {
                 message: Some(message),
                 ..ScanResult::default()
             });
-            first_of.insert(&event.event_id, results.len());
             // An event for a bag that does not exist (for this poster) is not stored:
             // its id stays free for the event the poster meant.
             if result.code != "bag_not_found" {
