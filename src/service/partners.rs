@@ -7,7 +7,7 @@ use super::{Ctx, PageRequest, ServiceError, ServiceResult, page_limit, require};
 use crate::domain::route::distance_m;
 use crate::domain::{KeyMode, Principal, Role, mint_token, new_id};
 use crate::regions::Regions;
-use crate::store::{Discrepancies, HandoverView};
+use crate::store::{Discrepancies, HandoverRecord, HandoverView};
 use chrono::NaiveDate;
 
 /// A new account and its one-time API key.
@@ -122,29 +122,37 @@ pub async fn courier_pickups(
     let handovers = ctx.store.list_pickups(&date.to_string(), &cities).await?;
     let points: Vec<(f64, f64)> = handovers
         .iter()
-        .map(|h| (h.handover.address.lat, h.handover.address.lon))
+        .map(|h| (h.address.lat, h.address.lon))
         .collect();
-    let stops: Vec<(&str, (f64, f64))> = handovers
+    let keyed: Vec<(&str, (f64, f64))> = handovers
         .iter()
         .zip(&points)
-        .map(|(h, p)| (h.handover.handover_id.as_str(), *p))
+        .map(|(h, p)| (h.handover_id.as_str(), *p))
         .collect();
-    let order = super::route_cache::route_order(&stops);
-    let mut slots: Vec<Option<HandoverView>> = handovers.into_iter().map(Some).collect();
-    let mut stops = Vec::with_capacity(order.len());
+    let order = super::route_cache::route_order(&keyed);
+    // The whole day's route gives the length; only the page's stops get their bags.
+    let mut legs = Vec::with_capacity(order.len());
     let mut length_m = 0.0;
     let mut previous: Option<(f64, f64)> = None;
     for &i in order.iter() {
-        let Some(view) = slots[i].take() else {
-            continue;
-        };
         let leg_m = previous.map_or(0.0, |p| distance_m(p, points[i]));
         length_m += leg_m;
         previous = Some(points[i]);
-        stops.push(Stop { view, leg_m });
+        legs.push((i, leg_m));
     }
-    let total = stops.len();
-    let stops: Vec<Stop> = stops.into_iter().skip(skip).take(limit).collect();
+    let total = legs.len();
+    let page_legs: Vec<(usize, f64)> = legs.into_iter().skip(skip).take(limit).collect();
+    let mut slots: Vec<Option<HandoverRecord>> = handovers.into_iter().map(Some).collect();
+    let records: Vec<HandoverRecord> = page_legs
+        .iter()
+        .filter_map(|&(i, _)| slots[i].take())
+        .collect();
+    let views = ctx.store.attach_bags(records).await?;
+    let stops: Vec<Stop> = views
+        .into_iter()
+        .zip(&page_legs)
+        .map(|(view, &(_, leg_m))| Stop { view, leg_m })
+        .collect();
     let reached = skip.saturating_add(stops.len());
     let next_cursor = (reached < total).then(|| {
         crate::store::encode_cursor(

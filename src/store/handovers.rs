@@ -107,19 +107,20 @@ impl Store {
             .map(BagRecord::try_from)
             .collect::<Result<_, _>>()?;
         self.fill_bag_parcels(&mut bags).await?;
+        let mut by_handover: std::collections::HashMap<String, Vec<BagRecord>> =
+            std::collections::HashMap::new();
+        for bag in bags {
+            by_handover
+                .entry(bag.handover_id.clone())
+                .or_default()
+                .push(bag);
+        }
         Ok(handovers
             .into_iter()
-            .map(|h| {
-                let own = bags
-                    .iter()
-                    .filter(|b| b.handover_id == h.handover_id)
-                    .cloned()
-                    .collect();
-                HandoverView {
-                    handover: h,
-                    bags: own,
-                    history: Vec::new(),
-                }
+            .map(|h| HandoverView {
+                bags: by_handover.remove(&h.handover_id).unwrap_or_default(),
+                handover: h,
+                history: Vec::new(),
             })
             .collect())
     }

@@ -1,7 +1,7 @@
 //! The people and programs around a seller: ISV apps and the grants sellers give them,
 //! courier accounts and the cities they serve, sorting-center keys.
 
-use super::{HandoverRecord, HandoverView};
+use super::HandoverRecord;
 use super::{Store, StoreError, StoreResult, placeholders};
 use crate::domain::{Principal, Role};
 use sqlx::Row;
@@ -187,7 +187,7 @@ impl Store {
         &self,
         date: &str,
         city_codes: &[String],
-    ) -> StoreResult<Vec<HandoverView>> {
+    ) -> StoreResult<Vec<HandoverRecord>> {
         if city_codes.is_empty() {
             return Ok(Vec::new());
         }
@@ -202,12 +202,11 @@ impl Store {
         for c in city_codes {
             query = query.bind(c);
         }
-        let records = query
+        Ok(query
             .fetch_all(&self.reader)
             .await?
             .into_iter()
             .map(HandoverRecord::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        self.attach_bags(records).await
+            .collect::<Result<_, _>>()?)
     }
 }

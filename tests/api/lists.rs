@@ -204,6 +204,7 @@ async fn grants_claims_and_courier_pickups_are_paged(app: TestApp) {
     );
 
     // Three pickups in Shenzhen today, in route order over the pages.
+    let mut sellers = Vec::new();
     for i in 0..3 {
         let s = app
             .seller_at(
@@ -216,6 +217,7 @@ async fn grants_claims_and_courier_pickups_are_paged(app: TestApp) {
         let tn = format!("PGP{i:04}");
         app.register(&s, &[parcel(&tn, 500)]).await;
         app.book(&s, &[tn]).await;
+        sellers.push(s);
     }
     let route = format!("/v1/courier/pickups?date={}", app.today());
     let (_, whole) = app.get(&route, &courier).await;
@@ -228,6 +230,36 @@ async fn grants_claims_and_courier_pickups_are_paged(app: TestApp) {
     );
     let sequences: Vec<Value> = items.iter().map(|s| s["sequence"].clone()).collect();
     assert_eq!(sequences, vec![json!(1), json!(2), json!(3)]);
+    // Each stop of every page carries its own handover's bags and parcels.
+    let mut route_parcels: Vec<String> = items
+        .iter()
+        .flat_map(|s| {
+            let bags = s["bags"].as_array().cloned().unwrap_or_default();
+            assert_eq!(bags.len(), 1, "{s}");
+            assert_eq!(s["declared_weight_g"], bags[0]["weight_g"], "{s}");
+            bags[0]["parcels"].as_array().cloned().unwrap_or_default()
+        })
+        .filter_map(|p| p.as_str().map(str::to_owned))
+        .collect();
+    route_parcels.sort();
+    assert_eq!(route_parcels, ["PGP0000", "PGP0001", "PGP0002"]);
+    for stop in &items {
+        let seller = sellers
+            .iter()
+            .find(|s| stop["seller_id"] == s.id.as_str())
+            .expect("the stop's seller");
+        let (_, handover) = app
+            .get(
+                &format!(
+                    "/v1/sellers/{}/handovers/{}",
+                    seller.id,
+                    stop["handover_id"].as_str().expect("id")
+                ),
+                &seller.token,
+            )
+            .await;
+        assert_eq!(stop["bags"][0]["id"], handover["bags"][0]["id"], "{stop}");
+    }
     let (_, first) = app.get(&format!("{route}&limit=2"), &courier).await;
     assert_eq!(first["route_length_m"], whole["route_length_m"]);
     let tomorrow = (app.clock.today() + chrono::Days::new(1)).to_string();
