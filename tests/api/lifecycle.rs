@@ -349,7 +349,7 @@ async fn a_repeated_scan_is_accepted_once_and_acknowledged_again(app: TestApp) {
     assert_eq!(again["accepted"], true);
     assert_eq!(again["duplicate"], true);
     assert_eq!(again["code"], first["code"]);
-    // Twice in one batch: applied once, acknowledged twice.
+    // Twice in one batch: applied once; the later one is refused (one id, one event).
     let second = app.register_many(&seller, "REQ", 1, 500).await;
     let other = app.book(&seller, &second).await;
     let event = json!({"event_id": "scan-2", "type": "picked_up", "bag_id": bag_id(&other),
@@ -364,9 +364,10 @@ async fn a_repeated_scan_is_accepted_once_and_acknowledged_again(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["results"][0]["accepted"], true);
     assert_eq!(body["results"][0]["duplicate"], false);
-    assert_eq!(body["results"][1]["accepted"], true);
-    assert_eq!(body["results"][1]["duplicate"], true);
-    assert_eq!(body["accepted"], 2);
+    assert_eq!(body["results"][1]["accepted"], false);
+    assert_eq!(body["results"][1]["duplicate"], false);
+    assert_eq!(body["results"][1]["code"], "duplicate_event_id");
+    assert_eq!(body["accepted"], 1);
 }
 
 async fn a_replayed_idempotency_key_returns_the_first_response(app: TestApp) {
