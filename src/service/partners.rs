@@ -141,17 +141,19 @@ pub async fn courier_pickups(
         legs.push((i, leg_m));
     }
     let total = legs.len();
-    let page_legs: Vec<(usize, f64)> = legs.into_iter().skip(skip).take(limit).collect();
     let mut slots: Vec<Option<HandoverRecord>> = handovers.into_iter().map(Some).collect();
-    let records: Vec<HandoverRecord> = page_legs
-        .iter()
-        .filter_map(|&(i, _)| slots[i].take())
-        .collect();
+    let (records, page_legs): (Vec<HandoverRecord>, Vec<f64>) = legs
+        .into_iter()
+        .skip(skip)
+        .take(limit)
+        .filter_map(|(i, leg_m)| slots[i].take().map(|record| (record, leg_m)))
+        .unzip();
+    // `attach_bags` keeps the order it is given: the page's stops stay in route order.
     let views = ctx.store.attach_bags(records).await?;
     let stops: Vec<Stop> = views
         .into_iter()
-        .zip(&page_legs)
-        .map(|(view, &(_, leg_m))| Stop { view, leg_m })
+        .zip(page_legs)
+        .map(|(view, leg_m)| Stop { view, leg_m })
         .collect();
     let reached = skip.saturating_add(stops.len());
     let next_cursor = (reached < total).then(|| {
