@@ -135,7 +135,10 @@ async fn attempt(
         return Ok(());
     }
     let body = webhook_body(&d.event);
-    let timestamp = clock.now_ms().div_euclid(1000);
+    // The attempt is dated when it is sent: its retry is scheduled from then, however
+    // long the receiver takes to answer.
+    let sent_at = clock.now_ms();
+    let timestamp = sent_at.div_euclid(1000);
     let signatures: Vec<String> = d
         .secrets
         .iter()
@@ -153,12 +156,11 @@ async fn attempt(
         latency_ms: i64::try_from(sent.latency.as_millis()).unwrap_or(i64::MAX),
         error: sent.error,
     };
-    let now = clock.now_ms();
     let made = u32::try_from(d.attempts + 1).unwrap_or(u32::MAX);
     let retry_at = if outcome.ok {
         None
     } else {
-        next_attempt_at(now, made, rand::thread_rng().r#gen::<f64>())
+        next_attempt_at(sent_at, made, rand::thread_rng().r#gen::<f64>())
     };
     crate::metrics::webhook_delivery(match (outcome.ok, retry_at) {
         (true, _) => "delivered",
@@ -166,6 +168,13 @@ async fn attempt(
         (false, None) => "gave_up",
     });
     store
-        .finish_attempt(d, owner, &outcome, retry_at, WEBHOOK_DISABLE_AFTER_MS, now)
+        .finish_attempt(
+            d,
+            owner,
+            &outcome,
+            retry_at,
+            WEBHOOK_DISABLE_AFTER_MS,
+            sent_at,
+        )
         .await
 }
