@@ -139,6 +139,37 @@ fn event_id(now_ms: i64) -> String {
     format!("HE{now_ms:013}{seq:06}{}", new_id(""))
 }
 
+/// Appends lines to handovers' histories, one multi-row insert: (handover, action,
+/// detail), in order.
+pub(crate) async fn insert_events(
+    tx: &mut Transaction<'_, Any>,
+    lines: &[(String, &'static str, String)],
+    actor: &Principal,
+    now_ms: i64,
+) -> StoreResult<()> {
+    let columns = 7;
+    for chunk in lines.chunks(super::rows_per_statement(super::backend_of(tx), columns)) {
+        let sql = format!(
+            "INSERT INTO handover_event (handover_event_id, handover_id, at_ms, actor_role, actor_id, action, detail)
+             VALUES {}",
+            super::values_rows(chunk.len(), columns)
+        );
+        let mut query = sqlx::query(&sql);
+        for (handover_id, action, detail) in chunk {
+            query = query
+                .bind(event_id(now_ms))
+                .bind(handover_id)
+                .bind(now_ms)
+                .bind(actor.role.as_str())
+                .bind(&actor.id)
+                .bind(*action)
+                .bind(detail);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// Appends to a handover's history.
 pub(crate) async fn insert_event(
     tx: &mut Transaction<'_, Any>,

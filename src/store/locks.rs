@@ -81,15 +81,16 @@ pub(crate) async fn lock_in_order(tx: &mut Transaction<'_, Any>, set: &LockSet) 
     Ok(())
 }
 
-/// Locks the bags, with their handovers, their parcels (and `extra_parcels`) and
-/// their sellers' event counters, in the global order (for a scan batch). The bag to
+/// Locks the bags, with their handovers, their parcels (and `extra_parcels`; no
+/// parcels when `extra_parcels` is `None`, for a batch that changes none) and their
+/// sellers' event counters, in the global order (for a scan batch). The bag to
 /// handover map is read first without locks (a bag never changes handover); a bag's
 /// parcels change only under its handover's lock, so they are read once the
 /// handovers are locked.
 pub(crate) async fn lock_bags(
     tx: &mut Transaction<'_, Any>,
     bag_ids: &[String],
-    extra_parcels: &[String],
+    extra_parcels: Option<&[String]>,
 ) -> StoreResult<()> {
     if backend_of(tx) == Backend::Sqlite || bag_ids.is_empty() {
         return Ok(());
@@ -112,8 +113,10 @@ pub(crate) async fn lock_bags(
         }
     }
     lock_rows(tx, "handover", "handover_id", &handovers).await?;
-    set.parcels = parcels_of_bags(tx, &set.bags).await?;
-    set.parcels.extend_from_slice(extra_parcels);
+    if let Some(extra) = extra_parcels {
+        set.parcels = parcels_of_bags(tx, &set.bags).await?;
+        set.parcels.extend_from_slice(extra);
+    }
     lock_in_order(tx, &set).await
 }
 

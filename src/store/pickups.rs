@@ -1,12 +1,13 @@
 //! Applying one scan event (docs/rules.md, rules 1, 8 and 14): the checks every event
 //! passes (the bag exists for the poster, the poster may post this type, the handover
 //! is not cancelled), then a pickup or a pickup failure. Intake is in `intake.rs`.
-//! Each outcome is a result or a [`Refusal`]; a refusal is decided before anything of
-//! the event is written, or undone by the batch's savepoint on PostgreSQL.
+//! Each outcome is a result or a [`Refusal`]. Pickups and pickup failures are decided
+//! on the batch's facts and gather their writes in the [`Batch`], so a refusal writes
+//! nothing; an intake runs on the database, in a savepoint on PostgreSQL.
 
 use super::StoreResult;
-use super::events::{NewEvent, append};
-use super::handovers::insert_event;
+use super::events::NewEvent;
+use super::scan_batch::Batch;
 use super::scans::{BagFacts, EventOutcome, Refusal, ScanEvent, ScanKind, ScanReach, ScanResult};
 use crate::domain::EventType;
 use crate::domain::time::format_ms;
@@ -14,50 +15,30 @@ use crate::domain::{
     BagLimits, BagStatus, HandoverStatus, PickupFailureReason, Principal, Role, ScanType,
 };
 use serde_json::json;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 
 pub(super) async fn apply_one(
     tx: &mut Transaction<'_, Any>,
+    batch: &mut Batch,
     poster: &Principal,
     reach: &ScanReach,
     event: &ScanEvent,
     (limits, skew_ms): (&BagLimits, i64),
     now_ms: i64,
 ) -> StoreResult<EventOutcome> {
-    let row = sqlx::query(
-        "SELECT b.handover_id, b.seller_id, h.status AS handover_status, h.city_code, b.status AS bag_status,
-                b.sorting_center, b.picked_up_at_ms, s.test_mode, h.created_at_ms AS booked_at_ms
-         FROM bag b JOIN handover h ON h.handover_id = b.handover_id JOIN seller s ON s.seller_id = b.seller_id
-         WHERE b.bag_id = $1",
-    )
-    .bind(&event.bag_id)
-    .fetch_optional(&mut **tx)
-    .await?;
     let bag_not_found = || {
         Refusal(
             "bag_not_found",
             format!("no bag {} for you to scan", event.bag_id),
         )
     };
-    let Some(row) = row else {
+    let Some(bag) = batch.facts(tx, &event.bag_id).await? else {
         return Ok(Err(bag_not_found()));
     };
     // Live scanners never see a test-mode seller's bags, nor the sandbox a live one's.
-    if super::get_flag(&row, "test_mode")? != reach.test_mode {
+    if bag.test_mode != reach.test_mode {
         return Ok(Err(bag_not_found()));
     }
-    let bag = BagFacts {
-        bag_id: event.bag_id.clone(),
-        seller_id: row.try_get("seller_id")?,
-        handover_id: row.try_get("handover_id")?,
-        handover_status: super::get_name(&row, "handover_status")?,
-        city_code: row.try_get("city_code")?,
-        bag_status: super::get_name(&row, "bag_status")?,
-        sorting_center: row.try_get("sorting_center")?,
-        picked_up_at_ms: row.try_get("picked_up_at_ms")?,
-        test_mode: reach.test_mode,
-        booked_at_ms: row.try_get("booked_at_ms")?,
-    };
     let allowed = matches!(
         (poster.role, &event.kind),
         (
@@ -91,24 +72,46 @@ pub(super) async fn apply_one(
         ScanKind::PickedUp {
             measured_weight_g,
             measured_sides_cm,
-        } => {
-            picked_up(
-                tx,
-                poster,
-                event,
-                &bag,
-                *measured_weight_g,
-                *measured_sides_cm,
-                limits,
-                now_ms,
-            )
-            .await
-        }
-        ScanKind::PickupFailed { reason } => {
-            pickup_failed(tx, poster, event, &bag, *reason, now_ms).await
-        }
+        } => Ok(picked_up(
+            batch,
+            event,
+            &bag,
+            *measured_weight_g,
+            *measured_sides_cm,
+            limits,
+        )),
+        ScanKind::PickupFailed { reason } => Ok(pickup_failed(batch, event, &bag, *reason)),
         ScanKind::Received { parcels_found } => {
-            super::intake::received(tx, poster, event, &bag, parcels_found, now_ms).await
+            // The intake runs on the database: what the batch gathered goes first.
+            batch.store(tx, poster, now_ms).await?;
+            let outcome = match super::backend_of(tx) {
+                // On SQLite the batch is the only writer and every refusal is decided
+                // on facts read in this transaction before anything is written, so no
+                // refusal follows a write and no savepoint is needed.
+                super::Backend::Sqlite => {
+                    super::intake::received(tx, poster, event, &bag, parcels_found, now_ms).await?
+                }
+                // On PostgreSQL a savepoint undoes a refused intake's writes.
+                super::Backend::Postgres => {
+                    let mut savepoint = sqlx::Connection::begin(&mut **tx).await?;
+                    let outcome = super::intake::received(
+                        &mut savepoint,
+                        poster,
+                        event,
+                        &bag,
+                        parcels_found,
+                        now_ms,
+                    )
+                    .await?;
+                    match outcome {
+                        Ok(_) => savepoint.commit().await?,
+                        Err(_) => savepoint.rollback().await?,
+                    }
+                    outcome
+                }
+            };
+            batch.forget_handover(&bag.handover_id);
+            Ok(outcome)
         }
     }
 }
@@ -181,184 +184,119 @@ fn check_times_and_sizes(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn picked_up(
-    tx: &mut Transaction<'_, Any>,
-    courier: &Principal,
+/// A pickup, decided on the batch's facts; its writes are gathered in the batch.
+fn picked_up(
+    batch: &mut Batch,
     event: &ScanEvent,
     bag: &BagFacts,
     measured_weight_g: i64,
     measured_sides_cm: Option<[f64; 3]>,
     limits: &BagLimits,
-    now_ms: i64,
-) -> StoreResult<EventOutcome> {
+) -> EventOutcome {
     if bag.bag_status != BagStatus::Open {
-        return Ok(Err(Refusal(
+        return Err(Refusal(
             "already_picked_up",
             format!("bag {} is already {}", event.bag_id, bag.bag_status),
-        )));
+        ));
     }
     if let Err(broken) = limits.check_measured(measured_weight_g, measured_sides_cm) {
         // Not a pickup: the courier refuses an over-limit bag (docs/rules.md, rule 1).
-        let failed = mark_failed(
-            tx,
-            courier,
-            bag,
-            PickupFailureReason::BagOverLimits,
-            &broken.to_string(),
-            now_ms,
-        )
-        .await?;
-        if !failed {
+        let reason = PickupFailureReason::BagOverLimits;
+        if !mark_failed(batch, bag, reason, broken.to_string()) {
             // Another bag of the handover is already picked up: the handover keeps its
             // status, and this bag's refusal is still recorded in its history.
             let detail = format!("bag {}: {broken}", event.bag_id);
-            insert_event(
-                tx,
-                &bag.handover_id,
-                courier,
-                ScanType::PickupFailed.as_str(),
-                Some(&detail),
-                now_ms,
-            )
-            .await?;
-            pickup_failed_event(tx, bag, PickupFailureReason::BagOverLimits, now_ms).await?;
+            batch.history(&bag.handover_id, ScanType::PickupFailed.as_str(), detail);
+            pickup_failed_event(batch, bag, reason);
         }
-        return Ok(Ok(ScanResult {
+        return Ok(ScanResult {
             event_id: event.event_id.clone(),
             accepted: false,
-            code: PickupFailureReason::BagOverLimits.as_str().into(),
+            code: reason.as_str().into(),
             message: Some(format!("{broken}; recorded as a pickup failure")),
             ..ScanResult::default()
-        }));
+        });
     }
-    // The handover row first: a cancel racing this pickup holds or waits for it.
-    let took = sqlx::query(
-        "UPDATE handover SET status = 'picked_up', picked_up_at_ms = COALESCE(picked_up_at_ms, $2), failure_reason = NULL,
-                            updated_at_ms = $3
-         WHERE handover_id = $1 AND status IN ('booked', 'picked_up', 'pickup_failed')",
-    )
-    .bind(&bag.handover_id)
-    .bind(event.occurred_at_ms)
-    .bind(now_ms)
-    .execute(&mut **tx)
-    .await?;
-    if took.rows_affected() == 0 {
-        return Ok(Err(Refusal(
+    // A cancel racing this pickup holds the handover's row or waits for the batch.
+    let open = batch.handover(&bag.handover_id).is_some_and(|h| {
+        matches!(
+            h.status,
+            HandoverStatus::Booked | HandoverStatus::PickedUp | HandoverStatus::PickupFailed
+        )
+    });
+    if !open {
+        return Err(Refusal(
             "handover_cancelled",
             "the handover was cancelled before this pickup".into(),
-        )));
+        ));
     }
-    let bagged = sqlx::query(
-        "UPDATE bag SET status = 'picked_up', picked_up_at_ms = $2, pickup_recorded_at_ms = $3, measured_weight_g = $4,
-                       updated_at_ms = $3
-         WHERE bag_id = $1 AND status = 'open'",
-    )
-    .bind(&event.bag_id)
-    .bind(event.occurred_at_ms)
-    .bind(now_ms)
-    .bind(measured_weight_g)
-    .execute(&mut **tx)
-    .await?;
-    if bagged.rows_affected() == 0 {
-        return Ok(Err(Refusal(
-            "already_picked_up",
-            format!("bag {} is already picked up", event.bag_id),
-        )));
-    }
+    let at = event.occurred_at_ms;
+    batch.set_handover(&bag.handover_id, |h| {
+        h.status = HandoverStatus::PickedUp;
+        h.picked_up_at_ms.get_or_insert(at);
+        h.failure_reason = None;
+    });
+    batch.pick_up_bag(&bag.bag_id, at, measured_weight_g);
     let data = json!({"handover_id": bag.handover_id, "bag_id": bag.bag_id,
-                      "picked_up_at": format_ms(event.occurred_at_ms),
+                      "picked_up_at": format_ms(at),
                       "measured_weight_g": measured_weight_g});
-    append(
-        tx,
-        &bag.seller_id,
-        &[NewEvent::new(EventType::BagPickedUp, data)],
-        now_ms,
-    )
-    .await?;
+    batch.event(&bag.seller_id, NewEvent::new(EventType::BagPickedUp, data));
     let detail = format!("bag {}, measured {measured_weight_g} g", event.bag_id);
-    insert_event(
-        tx,
-        &bag.handover_id,
-        courier,
-        ScanType::PickedUp.as_str(),
-        Some(&detail),
-        now_ms,
-    )
-    .await?;
-    Ok(Ok(accepted(event, ScanType::PickedUp)))
+    batch.history(&bag.handover_id, ScanType::PickedUp.as_str(), detail);
+    Ok(accepted(event, ScanType::PickedUp))
 }
 
-async fn pickup_failed(
-    tx: &mut Transaction<'_, Any>,
-    courier: &Principal,
+fn pickup_failed(
+    batch: &mut Batch,
     event: &ScanEvent,
     bag: &BagFacts,
     reason: PickupFailureReason,
-    now_ms: i64,
-) -> StoreResult<EventOutcome> {
-    if !mark_failed(tx, courier, bag, reason, reason.as_str(), now_ms).await? {
-        return Ok(Err(Refusal(
+) -> EventOutcome {
+    if !mark_failed(batch, bag, reason, reason.as_str().to_owned()) {
+        return Err(Refusal(
             "handover_not_booked",
             format!(
                 "handover {} is {}, not booked",
                 bag.handover_id, bag.handover_status
             ),
-        )));
+        ));
     }
-    Ok(Ok(accepted(event, ScanType::PickupFailed)))
+    Ok(accepted(event, ScanType::PickupFailed))
 }
 
 /// Records a pickup failure on a booked handover; false if it was not booked.
-async fn mark_failed(
-    tx: &mut Transaction<'_, Any>,
-    courier: &Principal,
+fn mark_failed(
+    batch: &mut Batch,
     bag: &BagFacts,
     reason: PickupFailureReason,
-    detail: &str,
-    now_ms: i64,
-) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "UPDATE handover SET status = 'pickup_failed', failure_reason = $2, updated_at_ms = $3
-         WHERE handover_id = $1 AND status IN ('booked', 'pickup_failed')",
-    )
-    .bind(&bag.handover_id)
-    .bind(reason.as_str())
-    .bind(now_ms)
-    .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Ok(false);
+    detail: String,
+) -> bool {
+    let booked = batch.handover(&bag.handover_id).is_some_and(|h| {
+        matches!(
+            h.status,
+            HandoverStatus::Booked | HandoverStatus::PickupFailed
+        )
+    });
+    if !booked {
+        return false;
     }
-    insert_event(
-        tx,
-        &bag.handover_id,
-        courier,
-        ScanType::PickupFailed.as_str(),
-        Some(detail),
-        now_ms,
-    )
-    .await?;
-    pickup_failed_event(tx, bag, reason, now_ms).await?;
-    Ok(true)
+    batch.set_handover(&bag.handover_id, |h| {
+        h.status = HandoverStatus::PickupFailed;
+        h.failure_reason = Some(reason.as_str().to_owned());
+    });
+    batch.history(&bag.handover_id, ScanType::PickupFailed.as_str(), detail);
+    pickup_failed_event(batch, bag, reason);
+    true
 }
 
 /// The `bag.pickup_failed` event.
-async fn pickup_failed_event(
-    tx: &mut Transaction<'_, Any>,
-    bag: &BagFacts,
-    reason: PickupFailureReason,
-    now_ms: i64,
-) -> StoreResult<()> {
+fn pickup_failed_event(batch: &mut Batch, bag: &BagFacts, reason: PickupFailureReason) {
     let data =
         json!({"handover_id": bag.handover_id, "bag_id": bag.bag_id, "reason": reason.as_str()});
-    append(
-        tx,
+    batch.event(
         &bag.seller_id,
-        &[NewEvent::new(EventType::BagPickupFailed, data)],
-        now_ms,
-    )
-    .await
+        NewEvent::new(EventType::BagPickupFailed, data),
+    );
 }
 
 pub(super) fn accepted(event: &ScanEvent, scan: ScanType) -> ScanResult {

@@ -2,15 +2,19 @@
 //! posted in batches (docs/rules.md, rule 14).
 //!
 //! A batch is one transaction. Events posted before are found with one query and
-//! acknowledged again; the batch's new events are stored with their results in one
-//! multi-row insert at the end, which also detects a repeat racing on another server
-//! (the batch then rolls back and runs again). On PostgreSQL each event runs inside a
-//! savepoint, so a refused event leaves nothing half-written; on SQLite, the single
-//! writer, refusals are decided before any write and need none.
+//! acknowledged again; the facts of the batch's bags are read with one query (see
+//! `scan_batch.rs`), pickups and pickup failures are decided on them and stored with
+//! one statement per table, and the batch's new events are stored with their results
+//! in one multi-row insert at the end, which also detects a repeat racing on another
+//! server (the batch then rolls back and runs again). Only an intake writes as it
+//! goes: on PostgreSQL inside a savepoint, so a refused intake leaves nothing
+//! half-written; on SQLite, the single writer, its refusals are decided before any
+//! write and need none.
 //! One event is applied in `pickups.rs` (the checks every event passes, pickups and
 //! pickup failures) and `intake.rs` (intake, with the backdated first scan).
 
 use super::pickups::apply_one;
+use super::scan_batch::Batch;
 use super::{Store, StoreError, StoreResult, placeholders, values_rows};
 use crate::domain::{
     BagLimits, BagStatus, HandoverStatus, PickupFailureReason, Principal, Role, ScanType,
@@ -236,16 +240,25 @@ impl Store {
         let poster_key = poster.key();
         let mut tx = self.begin_write().await?;
         let bag_ids: Vec<String> = events.iter().map(|e| e.bag_id.clone()).collect();
-        let found: Vec<String> = events
+        // Only an intake changes parcels: a batch without one locks none.
+        let intakes: Vec<&Vec<String>> = events
             .iter()
             .filter_map(|e| match &e.kind {
-                ScanKind::Received { parcels_found } => Some(parcels_found.iter().cloned()),
+                ScanKind::Received { parcels_found } => Some(parcels_found),
                 _ => None,
             })
-            .flatten()
             .collect();
-        super::locks::lock_bags(&mut tx, &bag_ids, &found).await?;
+        let found = (!intakes.is_empty()).then(|| {
+            intakes
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect::<Vec<String>>()
+        });
+        super::locks::lock_bags(&mut tx, &bag_ids, found.as_deref()).await?;
         let stored = stored_results(&mut tx, &poster_key, events).await?;
+        let ids: Vec<&str> = events.iter().map(|e| e.bag_id.as_str()).collect();
+        let mut batch = Batch::load(&mut tx, &ids).await?;
         let mut results: Vec<ScanResult> = Vec::with_capacity(events.len());
         let hashes: Vec<String> = events.iter().map(ScanEvent::payload_hash).collect();
         let mut first_of: HashMap<&str, usize> = HashMap::new();
@@ -265,26 +278,8 @@ impl Store {
                 });
                 continue;
             }
-            let result = match self.backend {
-                // On SQLite the batch is the only writer and every refusal is decided
-                // on facts read in this transaction before anything is written, so no
-                // refusal follows a write and no savepoint is needed.
-                super::Backend::Sqlite => {
-                    apply_one(&mut tx, poster, reach, event, rules, now_ms).await?
-                }
-                // On PostgreSQL a concurrent transaction may change a row between the
-                // read and the guarded UPDATE: a savepoint undoes a refused event.
-                super::Backend::Postgres => {
-                    let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
-                    let outcome =
-                        apply_one(&mut savepoint, poster, reach, event, rules, now_ms).await?;
-                    match outcome {
-                        Ok(_) => savepoint.commit().await?,
-                        Err(_) => savepoint.rollback().await?,
-                    }
-                    outcome
-                }
-            };
+            let result =
+                apply_one(&mut tx, &mut batch, poster, reach, event, rules, now_ms).await?;
             let result = result.unwrap_or_else(|Refusal(code, message)| ScanResult {
                 event_id: event.event_id.clone(),
                 code: code.into(),
@@ -298,6 +293,7 @@ impl Store {
             }
             results.push(result);
         }
+        batch.store(&mut tx, poster, now_ms).await?;
         // Rows in event-id order: two batches storing the same ids wait on each other
         // at the first id they share, never in a cycle.
         fresh.sort_by(|&a, &b| events[a].event_id.cmp(&events[b].event_id));

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod batches;
 mod binary;
 mod browser;
 mod browser_more;

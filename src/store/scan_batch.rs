@@ -1,0 +1,321 @@
+//! A scan batch applied as sets (docs/rules.md, rule 14).
+//!
+//! Key decision: a batch reads the facts of all its bags in one query, once their
+//! rows are locked (PostgreSQL) or the batch is the only writer (SQLite), so no other
+//! transaction can change them until it commits. Pickups and pickup failures are
+//! then decided against those facts in memory, event by event, each one seeing what
+//! the events before it did; their writes are gathered and stored at the end with one
+//! statement per table: one `UPDATE ... FROM (VALUES ...)` for the handovers, one for
+//! the bags, one multi-row insert for the handover histories and one append of the
+//! sellers' events. An intake (which changes parcels, set-based in `intake.rs`) first
+//! stores what the batch gathered, then runs on the database, and its handover's
+//! facts are read again when a later event needs them.
+
+use super::events::{NewEvent, append};
+use super::handovers::insert_events;
+use super::{Backend, StoreResult, backend_of, placeholders};
+use crate::domain::{BagStatus, HandoverStatus, Principal};
+use sqlx::{Any, Row, Transaction};
+use std::collections::HashMap;
+
+use super::scans::BagFacts;
+
+/// What the batch knows of one bag.
+#[derive(Clone)]
+struct BagRow {
+    seller_id: String,
+    handover_id: String,
+    status: BagStatus,
+    sorting_center: String,
+    picked_up_at_ms: Option<i64>,
+    measured_weight_g: Option<i64>,
+    test_mode: bool,
+}
+
+/// What the batch knows of one handover.
+#[derive(Clone)]
+pub(super) struct HandoverState {
+    pub(super) status: HandoverStatus,
+    pub(super) city_code: String,
+    pub(super) booked_at_ms: i64,
+    pub(super) picked_up_at_ms: Option<i64>,
+    pub(super) failure_reason: Option<String>,
+}
+
+/// The facts of a batch's bags and handovers, and the writes gathered so far.
+#[derive(Default)]
+pub(super) struct Batch {
+    /// `None`: no such bag.
+    bags: HashMap<String, Option<BagRow>>,
+    handovers: HashMap<String, HandoverState>,
+    /// Changed since the last store, in the order first changed.
+    dirty_bags: Vec<String>,
+    dirty_handovers: Vec<String>,
+    /// Sellers' events, in the order they happened.
+    events: Vec<(String, NewEvent)>,
+    /// Handover history rows: (handover, action, detail).
+    history: Vec<(String, &'static str, String)>,
+}
+
+const FACTS: &str = "SELECT b.bag_id, b.handover_id, b.seller_id, h.status AS handover_status, h.city_code,
+        b.status AS bag_status, b.sorting_center, b.picked_up_at_ms, b.measured_weight_g, s.test_mode,
+        h.created_at_ms AS booked_at_ms, h.picked_up_at_ms AS handover_picked_up_at_ms, h.failure_reason
+ FROM bag b JOIN handover h ON h.handover_id = b.handover_id JOIN seller s ON s.seller_id = b.seller_id
+ WHERE b.bag_id IN";
+
+impl Batch {
+    /// Reads the facts of `bag_ids` (call once their rows are locked).
+    pub(super) async fn load(tx: &mut Transaction<'_, Any>, bag_ids: &[&str]) -> StoreResult<Self> {
+        let mut batch = Self::default();
+        batch.read(tx, bag_ids).await?;
+        Ok(batch)
+    }
+
+    async fn read(&mut self, tx: &mut Transaction<'_, Any>, bag_ids: &[&str]) -> StoreResult<()> {
+        let mut ids: Vec<&str> = bag_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        for chunk in ids.chunks(super::rows_per_statement(backend_of(tx), 1)) {
+            let sql = format!("{FACTS} ({})", placeholders(1, chunk.len()));
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for id in chunk {
+                self.bags.insert((*id).to_owned(), None);
+            }
+            for row in query.fetch_all(&mut **tx).await? {
+                let handover_id: String = row.try_get("handover_id")?;
+                self.handovers
+                    .entry(handover_id.clone())
+                    .or_insert(HandoverState {
+                        status: super::get_name(&row, "handover_status")?,
+                        city_code: row.try_get("city_code")?,
+                        booked_at_ms: row.try_get("booked_at_ms")?,
+                        picked_up_at_ms: row.try_get("handover_picked_up_at_ms")?,
+                        failure_reason: row.try_get("failure_reason")?,
+                    });
+                self.bags.insert(
+                    row.try_get("bag_id")?,
+                    Some(BagRow {
+                        seller_id: row.try_get("seller_id")?,
+                        handover_id,
+                        status: super::get_name(&row, "bag_status")?,
+                        sorting_center: row.try_get("sorting_center")?,
+                        picked_up_at_ms: row.try_get("picked_up_at_ms")?,
+                        measured_weight_g: row.try_get("measured_weight_g")?,
+                        test_mode: super::get_flag(&row, "test_mode")?,
+                    }),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The facts of a bag as the batch stands; `None` if there is no such bag.
+    pub(super) async fn facts(
+        &mut self,
+        tx: &mut Transaction<'_, Any>,
+        bag_id: &str,
+    ) -> StoreResult<Option<BagFacts>> {
+        if !self.bags.contains_key(bag_id) {
+            self.read(tx, &[bag_id]).await?;
+        }
+        let Some(Some(bag)) = self.bags.get(bag_id) else {
+            return Ok(None);
+        };
+        let Some(handover) = self.handovers.get(&bag.handover_id) else {
+            return Ok(None);
+        };
+        Ok(Some(BagFacts {
+            bag_id: bag_id.to_owned(),
+            seller_id: bag.seller_id.clone(),
+            handover_id: bag.handover_id.clone(),
+            handover_status: handover.status,
+            city_code: handover.city_code.clone(),
+            bag_status: bag.status,
+            sorting_center: bag.sorting_center.clone(),
+            picked_up_at_ms: bag.picked_up_at_ms,
+            test_mode: bag.test_mode,
+            booked_at_ms: handover.booked_at_ms,
+        }))
+    }
+
+    /// The handover as the batch stands (its bag's facts were read).
+    pub(super) fn handover(&self, handover_id: &str) -> Option<&HandoverState> {
+        self.handovers.get(handover_id)
+    }
+
+    /// Changes a handover; stored at the end.
+    pub(super) fn set_handover(
+        &mut self,
+        handover_id: &str,
+        change: impl FnOnce(&mut HandoverState),
+    ) {
+        if let Some(state) = self.handovers.get_mut(handover_id) {
+            change(state);
+            if !self.dirty_handovers.iter().any(|h| h == handover_id) {
+                self.dirty_handovers.push(handover_id.to_owned());
+            }
+        }
+    }
+
+    /// Records a bag's pickup; stored at the end.
+    pub(super) fn pick_up_bag(&mut self, bag_id: &str, at_ms: i64, measured_weight_g: i64) {
+        if let Some(Some(bag)) = self.bags.get_mut(bag_id) {
+            bag.status = BagStatus::PickedUp;
+            bag.picked_up_at_ms = Some(at_ms);
+            bag.measured_weight_g = Some(measured_weight_g);
+            self.dirty_bags.push(bag_id.to_owned());
+        }
+    }
+
+    /// A seller's event; appended at the end, in order.
+    pub(super) fn event(&mut self, seller_id: &str, event: NewEvent) {
+        self.events.push((seller_id.to_owned(), event));
+    }
+
+    /// A line of a handover's history; inserted at the end, in order.
+    pub(super) fn history(&mut self, handover_id: &str, action: &'static str, detail: String) {
+        self.history.push((handover_id.to_owned(), action, detail));
+    }
+
+    /// Forgets what the batch knows of a handover and its bags (after a change made on
+    /// the database, such as an intake): a later event reads them again.
+    pub(super) fn forget_handover(&mut self, handover_id: &str) {
+        self.handovers.remove(handover_id);
+        self.bags.retain(|_, bag| {
+            bag.as_ref()
+                .is_none_or(|b| b.handover_id.as_str() != handover_id)
+        });
+    }
+
+    /// Stores the gathered writes, a few statements for the lot.
+    pub(super) async fn store(
+        &mut self,
+        tx: &mut Transaction<'_, Any>,
+        poster: &Principal,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        let backend = backend_of(tx);
+        let mut handovers = std::mem::take(&mut self.dirty_handovers);
+        handovers.sort_unstable();
+        let rows: Vec<Vec<Value>> = handovers
+            .iter()
+            .filter_map(|id| {
+                let h = self.handovers.get(id)?;
+                Some(vec![
+                    Value::Text(id.clone()),
+                    Value::Text(h.status.as_str().to_owned()),
+                    Value::Int(h.picked_up_at_ms),
+                    Value::OptText(h.failure_reason.clone()),
+                ])
+            })
+            .collect();
+        update_from_values(
+            tx,
+            backend,
+            "UPDATE handover SET status = v.column2, picked_up_at_ms = v.column3, failure_reason = v.column4,
+                                updated_at_ms = $1",
+            "handover.handover_id = v.column1",
+            &["TEXT", "TEXT", "BIGINT", "TEXT"],
+            &rows,
+            now_ms,
+        )
+        .await?;
+        let mut bags = std::mem::take(&mut self.dirty_bags);
+        bags.sort_unstable();
+        bags.dedup();
+        let rows: Vec<Vec<Value>> = bags
+            .iter()
+            .filter_map(|id| {
+                let b = self.bags.get(id)?.as_ref()?;
+                Some(vec![
+                    Value::Text(id.clone()),
+                    Value::Text(b.status.as_str().to_owned()),
+                    Value::Int(b.picked_up_at_ms),
+                    Value::Int(b.measured_weight_g),
+                ])
+            })
+            .collect();
+        update_from_values(
+            tx,
+            backend,
+            "UPDATE bag SET status = v.column2, picked_up_at_ms = v.column3, measured_weight_g = v.column4,
+                           pickup_recorded_at_ms = $1, updated_at_ms = $1",
+            "bag.bag_id = v.column1",
+            &["TEXT", "TEXT", "BIGINT", "BIGINT"],
+            &rows,
+            now_ms,
+        )
+        .await?;
+        let history = std::mem::take(&mut self.history);
+        insert_events(tx, &history, poster, now_ms).await?;
+        // Each seller's events in their order; sellers in the order of their first.
+        let events = std::mem::take(&mut self.events);
+        let mut sellers: Vec<&str> = Vec::new();
+        for (seller, _) in &events {
+            if !sellers.contains(&seller.as_str()) {
+                sellers.push(seller);
+            }
+        }
+        for seller in sellers {
+            let theirs: Vec<NewEvent> = events
+                .iter()
+                .filter(|(s, _)| s == seller)
+                .map(|(_, e)| e.clone())
+                .collect();
+            append(tx, seller, &theirs, now_ms).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A value of a `VALUES` row.
+enum Value {
+    Text(String),
+    OptText(Option<String>),
+    Int(Option<i64>),
+}
+
+/// `{update} FROM (VALUES ...) AS v WHERE {join}`, `$1` being `now_ms` and each row's
+/// values cast to `types` (so both databases type a column of nulls alike).
+async fn update_from_values(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    update: &str,
+    join: &str,
+    types: &[&str],
+    rows: &[Vec<Value>],
+    now_ms: i64,
+) -> StoreResult<()> {
+    let columns = types.len();
+    for chunk in rows.chunks(super::rows_per_statement(backend, columns).max(1)) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let cells: Vec<String> = types
+                    .iter()
+                    .enumerate()
+                    .map(|(c, t)| format!("CAST(${} AS {t})", 2 + r * columns + c))
+                    .collect();
+                format!("({})", cells.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "{update} FROM (VALUES {}) AS v WHERE {join}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(now_ms);
+        for row in chunk {
+            for value in row {
+                query = match value {
+                    Value::Text(s) => query.bind(s.clone()),
+                    Value::OptText(s) => query.bind(s.clone()),
+                    Value::Int(n) => query.bind(*n),
+                };
+            }
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
