@@ -35,7 +35,8 @@ pub async fn prepare_state(
     args: &ServeArgs,
     clock: Clock,
 ) -> Result<AppState, Box<dyn std::error::Error>> {
-    let store = Store::connect(&args.database_url, args.db_max_connections).await?;
+    let settings = args.sqlite.settings();
+    let store = Store::connect_with(&args.database_url, args.db_max_connections, settings).await?;
     seed_reference_data(&store, clock.now_ms()).await?;
     // The environment's operator token replaces the one of the previous start, and
     // removing the variable revokes it (docs/api.md, "Keys").

@@ -53,6 +53,8 @@ pub struct ServeArgs {
     /// Database connections per server.
     #[arg(long, env = "FIRSTMILE_DB_MAX_CONNECTIONS", default_value_t = 8)]
     pub db_max_connections: u32,
+    #[command(flatten)]
+    pub sqlite: SqliteArgs,
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "FIRSTMILE_BODY_LIMIT_BYTES", default_value_t = 2 * 1024 * 1024)]
     pub body_limit_bytes: usize,
@@ -163,6 +165,43 @@ impl WebhookArgs {
             timeout,
             lease_ms: i64::try_from(timeout.as_millis()).unwrap_or(60_000) * 6,
             batch: 100,
+        }
+    }
+}
+
+/// SQLite settings (ignored on PostgreSQL); BENCHMARKS.md, "SQLite settings", has
+/// what each costs and buys.
+#[derive(Clone, Debug, Args)]
+pub struct SqliteArgs {
+    /// SQLite `synchronous`: `normal` (a power loss may undo the last commits, a crash
+    /// of the process does not) or `full` (every commit synced to disk).
+    #[arg(long, env = "FIRSTMILE_SQLITE_SYNCHRONOUS", default_value = "normal")]
+    pub sqlite_synchronous: crate::store::Synchronous,
+    /// SQLite: bytes of the file read through a memory map (0: none).
+    #[arg(long, env = "FIRSTMILE_SQLITE_MMAP_BYTES", default_value_t = 0)]
+    pub sqlite_mmap_bytes: u64,
+    /// SQLite: page cache per connection, in KiB.
+    #[arg(long, env = "FIRSTMILE_SQLITE_CACHE_KIB", default_value_t = 2_000)]
+    pub sqlite_cache_kib: u64,
+}
+
+impl SqliteArgs {
+    pub fn settings(&self) -> crate::store::SqliteSettings {
+        crate::store::SqliteSettings {
+            synchronous: self.sqlite_synchronous,
+            mmap_bytes: self.sqlite_mmap_bytes,
+            cache_kib: self.sqlite_cache_kib,
+        }
+    }
+}
+
+impl Default for SqliteArgs {
+    fn default() -> Self {
+        let d = crate::store::SqliteSettings::default();
+        Self {
+            sqlite_synchronous: d.synchronous,
+            sqlite_mmap_bytes: d.mmap_bytes,
+            sqlite_cache_kib: d.cache_kib,
         }
     }
 }

@@ -30,6 +30,7 @@ mod parcels;
 mod partners;
 mod performance;
 mod pickups;
+mod scan_batch;
 mod scans;
 mod sellers;
 mod tracking;
@@ -100,21 +101,95 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// SQLite settings that trade speed against durability or memory (BENCHMARKS.md,
+/// "SQLite settings", has what each is measured to cost). WAL mode, foreign keys and
+/// the busy timeout are always on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SqliteSettings {
+    /// `synchronous`: `NORMAL` (the default) syncs the WAL at checkpoints, so a power
+    /// loss (not a crash of the process) may undo the last transactions; `FULL` syncs
+    /// every commit.
+    pub synchronous: Synchronous,
+    /// Bytes of the file read through a memory map (`mmap_size`); 0 turns it off.
+    pub mmap_bytes: u64,
+    /// Page cache per connection, in KiB (`cache_size = -N`).
+    pub cache_kib: u64,
+}
+
+/// SQLite's `synchronous` levels firstmile allows (`OFF` is not among them: a crash of
+/// the machine could corrupt the file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Synchronous {
+    Normal,
+    Full,
+}
+
+impl std::str::FromStr for Synchronous {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "normal" => Ok(Self::Normal),
+            "full" => Ok(Self::Full),
+            _ => Err(format!("`{s}` is not normal or full")),
+        }
+    }
+}
+
+impl Default for SqliteSettings {
+    fn default() -> Self {
+        Self {
+            synchronous: Synchronous::Normal,
+            mmap_bytes: 0,
+            cache_kib: 2_000,
+        }
+    }
+}
+
+impl SqliteSettings {
+    /// The statements run on each new connection.
+    fn pragmas(&self) -> Vec<String> {
+        let synchronous = match self.synchronous {
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+        };
+        vec![
+            "PRAGMA journal_mode = WAL".into(),
+            format!("PRAGMA synchronous = {synchronous}"),
+            "PRAGMA foreign_keys = ON".into(),
+            "PRAGMA busy_timeout = 10000".into(),
+            format!("PRAGMA mmap_size = {}", self.mmap_bytes),
+            format!("PRAGMA cache_size = -{}", self.cache_kib),
+        ]
+    }
+}
+
 impl Store {
     /// Connects to `url` (`sqlite:` or `postgres:`), applies the migrations and seeds
-    /// reference data when the database has none.
+    /// reference data when the database has none; SQLite with the default settings.
     pub async fn connect(url: &str, max_connections: u32) -> StoreResult<Self> {
+        Self::connect_with(url, max_connections, SqliteSettings::default()).await
+    }
+
+    /// [`Store::connect`] with SQLite settings of the caller's choosing.
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        settings: SqliteSettings,
+    ) -> StoreResult<Self> {
         sqlx::any::install_default_drivers();
         let store = if url.starts_with("sqlite:") {
+            let pragmas = std::sync::Arc::new(settings.pragmas());
             let options = || {
+                let pragmas = pragmas.clone();
                 AnyPoolOptions::new()
                     .acquire_timeout(Duration::from_secs(30))
-                    .after_connect(|conn, _meta| {
+                    .after_connect(move |conn, _meta| {
+                        let pragmas = pragmas.clone();
                         Box::pin(async move {
-                            conn.execute("PRAGMA journal_mode = WAL").await?;
-                            conn.execute("PRAGMA synchronous = NORMAL").await?;
-                            conn.execute("PRAGMA foreign_keys = ON").await?;
-                            conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            for pragma in pragmas.iter() {
+                                conn.execute(pragma.as_str()).await?;
+                            }
                             Ok(())
                         })
                     })
