@@ -8,19 +8,36 @@
 //! batches of `--batch` events posted by `--concurrency` concurrent clients. For each
 //! phase it prints events/s, requests/s and p50/p99 request latency.
 //!
+//! With `--intake-bags N`, the last N bags are left out of the batched `received`
+//! phase and taken in afterwards one `received` event a request from one client (row
+//! `intake`), for the latency of a single intake (`--parcels-per-bag 300` for big bags).
+//!
+//! With `--anchor-url <database url>` (`sqlite:///path?mode=rwc` or `postgres://…`,
+//! loopback only) it also starts, in this process, a plain axum + sqlx server on that
+//! database (`anchor.rs`: one `INSERT` per event in one transaction a request, and a
+//! `received` event's parcels in one more) and runs the same phases against it with the
+//! same client, batch and concurrency (rows `anchor …`), then prints firstmile ÷ anchor
+//! ratios of events/s and latency. `--anchor-driver any` puts the anchor on
+//! `sqlx::AnyPool` (firstmile's layer) instead of the native pool, with the same SQL.
+//!
 //! Bounded: `--bags` bags in all, and each phase stops issuing requests after
-//! `--max-seconds`. Every run makes a new seller, so runs can repeat on one database.
+//! `--max-seconds`. Every run makes a new seller, so runs can repeat on one database
+//! (firstmile's and the anchor's).
 //!
 //! With `--mixed-seconds N` it runs, instead of the two phases, N seconds of a mixed
 //! load (tracking reads, handover lists, the courier's route, single pickups and
-//! intakes) and prints p50/p99 per operation; any 5xx fails the run.
+//! intakes) and prints p50/p99 per operation; any 5xx fails the run. It does not take
+//! `--anchor-url` or `--intake-bags`.
 //!
 //! ```text
 //! FIRSTMILE_DATABASE_URL='sqlite:///tmp/loadgen.db?mode=rwc' FIRSTMILE_OPERATOR_TOKEN=bench \
 //!   FIRSTMILE_LISTEN=127.0.0.1:18080 target/release/firstmile &
 //! cargo run --release --example loadgen -- --base-url http://127.0.0.1:18080 --token bench \
-//!   --bags 2000 --batch 100 --concurrency 4
+//!   --bags 2000 --batch 100 --concurrency 4 \
+//!   --anchor-url 'sqlite:///tmp/loadgen-anchor.db?mode=rwc' --intake-bags 20
 //! ```
+
+mod anchor;
 
 use chrono::{Days, FixedOffset, SecondsFormat, Utc};
 use clap::Parser;
@@ -66,6 +83,17 @@ struct Args {
     /// event a request), each client picking the next operation in turn.
     #[arg(long, env = "FIRSTMILE_LOADGEN_MIXED_SECONDS", default_value_t = 0)]
     mixed_seconds: u64,
+    /// Bags left out of the batched `received` phase and taken in afterwards one
+    /// `received` event a request, from one client (intake latency).
+    #[arg(long, env = "FIRSTMILE_LOADGEN_INTAKE_BAGS", default_value_t = 0)]
+    intake_bags: usize,
+    /// Also run the phases against a plain axum + sqlx server on this database
+    /// (`sqlite:///path?mode=rwc` or `postgres://…` on loopback), started in-process.
+    #[arg(long, env = "FIRSTMILE_LOADGEN_ANCHOR_URL")]
+    anchor_url: Option<String>,
+    /// The anchor's sqlx layer: the native pool of its database, or `AnyPool`.
+    #[arg(long, env = "FIRSTMILE_LOADGEN_ANCHOR_DRIVER", value_enum, default_value_t = anchor::Driver::Native)]
+    anchor_driver: anchor::Driver,
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -122,17 +150,35 @@ impl Api {
     }
 }
 
-fn check_loopback(url: &Url) -> Result<(), BoxError> {
+fn is_loopback(url: &Url) -> bool {
     let host = url.host_str().unwrap_or_default();
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    let ok = host.eq_ignore_ascii_case("localhost")
+    host.eq_ignore_ascii_case("localhost")
         || host
             .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    if !ok || url.scheme() != "http" {
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn check_loopback(url: &Url) -> Result<(), BoxError> {
+    if !is_loopback(url) || url.scheme() != "http" {
         return Err(
             format!("refusing {url}: loadgen talks only to http on a loopback address").into(),
         );
+    }
+    Ok(())
+}
+
+/// The anchor's database: SQLite, or PostgreSQL on a loopback host.
+fn check_anchor_url(url: &str) -> Result<(), BoxError> {
+    if url.starts_with("sqlite:") {
+        return Ok(());
+    }
+    let parsed: Url = url.parse()?;
+    if !matches!(parsed.scheme(), "postgres" | "postgresql") || !is_loopback(&parsed) {
+        return Err(format!(
+            "refusing --anchor-url {url}: sqlite: or postgres:// on a loopback host"
+        )
+        .into());
     }
     Ok(())
 }
@@ -157,8 +203,22 @@ async fn run(args: Args) -> Result<(), BoxError> {
     if args.batch > 1000 || args.bags_per_handover == 0 || args.bags_per_handover > 200 {
         return Err("--batch is at most 1000 and --bags-per-handover 1 to 200".into());
     }
+    if args.intake_bags > args.bags {
+        return Err("--intake-bags is at most --bags".into());
+    }
+    if args.mixed_seconds > 0 && (args.anchor_url.is_some() || args.intake_bags > 0) {
+        return Err("--mixed-seconds takes neither --anchor-url nor --intake-bags".into());
+    }
     let base: Url = args.base_url.parse()?;
     check_loopback(&base)?;
+    // Started first, so that a database it cannot open fails the run before the setup.
+    let anchor = match &args.anchor_url {
+        Some(url) => {
+            check_anchor_url(url)?;
+            Some(anchor::Anchor::start(url, args.anchor_driver).await?)
+        }
+        None => None,
+    };
     let client = Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(60))
@@ -192,7 +252,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
                    "measured_weight_g": weight_g, "lat": 22.5431, "lon": 114.0579})
         })
         .collect();
-    let receipts: Vec<Value> = setup
+    let mut receipts: Vec<Value> = setup
         .bags
         .iter()
         .map(|b| {
@@ -200,22 +260,96 @@ async fn run(args: Args) -> Result<(), BoxError> {
                    "parcels_found": b.parcels})
         })
         .collect();
+    let intakes = receipts.split_off(receipts.len() - args.intake_bags);
+    let events = [pickups, receipts, intakes];
     println!(
-        "phase       events  requests  accepted  seconds  events/s  requests/s  p50_ms  p99_ms  max_ms"
+        "phase             events  requests  accepted  seconds  events/s  requests/s  p50_ms  p99_ms  max_ms"
     );
-    let pu = phase(&api, &setup.courier, pickups, &args, limit).await?;
-    pu.print("picked_up");
-    let rc = phase(&api, &setup.center, receipts, &args, limit).await?;
-    rc.print("received");
-    if pu.rejected + rc.rejected > 0 || pu.failed_requests + rc.failed_requests > 0 {
-        return Err(format!(
-            "{} events refused, {} requests failed",
-            pu.rejected + rc.rejected,
-            pu.failed_requests + rc.failed_requests
-        )
-        .into());
+    let fm = scan_phases(&api, "/v1/scans", &setup, &events, &args, limit).await?;
+    let (mut refused, mut failed) = fm.print("");
+    if let Some(anchor) = anchor {
+        let anchor_api = Api {
+            base: format!("http://{}", anchor.addr).parse()?,
+            client: api.client.clone(),
+        };
+        let raw = scan_phases(&anchor_api, "/scans", &setup, &events, &args, limit).await;
+        anchor.stop().await?;
+        let raw = raw?;
+        let (r, f) = raw.print("anchor ");
+        (refused, failed) = (refused + r, failed + f);
+        println!("ratio (firstmile / anchor)  events/s  p50  p99");
+        let ratio = |x: f64, y: f64| {
+            if y > 0.0 {
+                format!("{:.2}", x / y)
+            } else {
+                "-".to_owned()
+            }
+        };
+        for ((name, f), (_, a)) in fm.named().into_iter().zip(raw.named()) {
+            println!(
+                "ratio {name:<20} {:>9} {:>5} {:>5}",
+                ratio(f.events_per_s(), a.events_per_s()),
+                ratio(f.pct(0.50), a.pct(0.50)),
+                ratio(f.pct(0.99), a.pct(0.99)),
+            );
+        }
+    }
+    if refused + failed > 0 {
+        return Err(format!("{refused} events refused, {failed} requests failed").into());
     }
     Ok(())
+}
+
+/// The measured phases of one server.
+struct ScanPhases {
+    picked_up: PhaseReport,
+    received: PhaseReport,
+    intake: Option<PhaseReport>,
+}
+
+impl ScanPhases {
+    fn named(&self) -> Vec<(&'static str, &PhaseReport)> {
+        let mut out = vec![("picked_up", &self.picked_up), ("received", &self.received)];
+        out.extend(self.intake.as_ref().map(|r| ("intake", r)));
+        out
+    }
+
+    /// Prints a row a phase, names prefixed; returns the events refused and the
+    /// requests failed.
+    fn print(&self, prefix: &str) -> (usize, usize) {
+        let mut out = (0, 0);
+        for (name, r) in self.named() {
+            r.print(&format!("{prefix}{name}"));
+            out = (out.0 + r.rejected, out.1 + r.failed_requests);
+        }
+        out
+    }
+}
+
+/// `[pickups, batched receipts, single intakes]` posted to `path`: the first two in
+/// batches from `--concurrency` clients, the intakes one a request from one client.
+async fn scan_phases(
+    api: &Api,
+    path: &str,
+    setup: &Setup,
+    events: &[Vec<Value>; 3],
+    args: &Args,
+    limit: Duration,
+) -> Result<ScanPhases, BoxError> {
+    let [pickups, receipts, intakes] = events;
+    let (batch, clients) = (args.batch, args.concurrency);
+    let picked_up = phase(api, path, &setup.courier, pickups, batch, clients, limit).await?;
+    let received = phase(api, path, &setup.center, receipts, batch, clients, limit).await?;
+    let intake = if intakes.is_empty() {
+        None
+    } else {
+        Some(phase(api, path, &setup.center, intakes, 1, 1, limit).await?)
+    };
+    Ok(ScanPhases {
+        picked_up,
+        received,
+        intake,
+    })
 }
 
 struct Setup {
@@ -357,54 +491,71 @@ struct PhaseReport {
 }
 
 impl PhaseReport {
-    fn print(&self, name: &str) {
-        let secs = self.elapsed.as_secs_f64().max(1e-9);
+    fn seconds(&self) -> f64 {
+        self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    fn events_per_s(&self) -> f64 {
+        self.events as f64 / self.seconds()
+    }
+
+    /// The `p` quantile of the request latencies, ms (0 without requests).
+    fn pct(&self, p: f64) -> f64 {
         let mut l = self.latencies.clone();
         l.sort();
-        let pct = |p: f64| -> f64 {
-            if l.is_empty() {
-                return 0.0;
-            }
-            let i = ((l.len() as f64 * p).ceil() as usize).clamp(1, l.len()) - 1;
-            l[i].as_secs_f64() * 1000.0
-        };
+        if l.is_empty() {
+            return 0.0;
+        }
+        let i = ((l.len() as f64 * p).ceil() as usize).clamp(1, l.len()) - 1;
+        l[i].as_secs_f64() * 1000.0
+    }
+
+    fn print(&self, name: &str) {
+        let secs = self.seconds();
         println!(
-            "{name:<10} {:>7} {:>9} {:>9} {:>8.2} {:>9.0} {:>11.1} {:>7.1} {:>7.1} {:>7.1}",
+            "{name:<16} {:>7} {:>9} {:>9} {:>8.2} {:>9.0} {:>11.1} {:>7.1} {:>7.1} {:>7.1}",
             self.events,
             self.requests,
             self.accepted,
             secs,
-            self.events as f64 / secs,
+            self.events_per_s(),
             self.requests as f64 / secs,
-            pct(0.50),
-            pct(0.99),
-            l.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
+            self.pct(0.50),
+            self.pct(0.99),
+            self.pct(1.0),
         );
         if self.rejected > 0 || self.failed_requests > 0 {
             println!(
-                "{name:<10} {} events refused, {} requests failed",
+                "{name:<16} {} events refused, {} requests failed",
                 self.rejected, self.failed_requests
             );
         }
     }
 }
 
-/// Posts `events` in batches from `--concurrency` clients; each batch's events get
+/// Posts `events` to `path` in batches of `batch` from `concurrency` clients; each batch's events get
 /// `occurred_at` = now (UTC) when the batch is sent. Stops issuing after `limit`.
 async fn phase(
     api: &Api,
+    path: &str,
     token: &str,
-    events: Vec<Value>,
-    args: &Args,
+    events: &[Value],
+    batch: usize,
+    concurrency: usize,
     limit: Duration,
 ) -> Result<PhaseReport, BoxError> {
-    let queue: VecDeque<Vec<Value>> = events.chunks(args.batch).map(<[Value]>::to_vec).collect();
+    let queue: VecDeque<Vec<Value>> = events.chunks(batch).map(<[Value]>::to_vec).collect();
     let queue = Arc::new(Mutex::new(queue));
     let started = Instant::now();
     let deadline = started + limit;
-    let mut workers = Vec::with_capacity(args.concurrency);
-    for _ in 0..args.concurrency {
-        let (api, token, queue) = (api.clone(), token.to_owned(), queue.clone());
+    let mut workers = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        let (api, path, token, queue) = (
+            api.clone(),
+            path.to_owned(),
+            token.to_owned(),
+            queue.clone(),
+        );
         workers.push(tokio::spawn(async move {
             let mut report = PhaseReport::default();
             while Instant::now() < deadline {
@@ -418,7 +569,7 @@ async fn phase(
                 let n = batch.len();
                 let sent = Instant::now();
                 let result = api
-                    .call(Method::POST, "/v1/scans", &token, &json!({"events": batch}))
+                    .call(Method::POST, &path, &token, &json!({"events": batch}))
                     .await;
                 report.latencies.push(sent.elapsed());
                 report.requests += 1;
@@ -437,11 +588,11 @@ async fn phase(
                     }
                     Ok((status, body)) => {
                         report.failed_requests += 1;
-                        eprintln!("POST /v1/scans: {status}: {body}");
+                        eprintln!("POST {path}: {status}: {body}");
                     }
                     Err(e) => {
                         report.failed_requests += 1;
-                        eprintln!("POST /v1/scans: {e}");
+                        eprintln!("POST {path}: {e}");
                     }
                 }
             }
