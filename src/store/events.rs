@@ -8,7 +8,7 @@
 //! poller reading `seq > cursor` never skips one that commits later with a smaller
 //! number. A rolled-back change rolls back its numbers and its events with it.
 
-use super::{Store, StoreResult, placeholders, values_rows};
+use super::{Store, StoreResult, placeholders};
 use crate::domain::{EventType, new_id};
 use sqlx::{Any, Row, Transaction};
 
@@ -156,11 +156,12 @@ pub(crate) async fn append(
     }
     let first = reserve(tx, seller_id, events.len() as i64).await?;
     let columns = 7;
-    let per = super::rows_per_statement(super::backend_of(tx), columns);
+    let backend = super::backend_of(tx);
+    let per = super::InOrder::rows_per_statement(columns);
     for (c, chunk) in events.chunks(per).enumerate() {
         let sql = format!(
             "INSERT INTO event (seller_id, seq, event_id, event_type, created_at_ms, data, dedup_key) VALUES {}",
-            values_rows(chunk.len(), columns)
+            super::InOrder::new(backend).rows(chunk.len(), columns)
         );
         let mut query = sqlx::query(&sql);
         for (i, e) in chunk.iter().enumerate() {

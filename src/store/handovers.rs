@@ -148,11 +148,12 @@ pub(crate) async fn insert_events(
     now_ms: i64,
 ) -> StoreResult<()> {
     let columns = 7;
-    for chunk in lines.chunks(super::rows_per_statement(super::backend_of(tx), columns)) {
+    let backend = super::backend_of(tx);
+    for chunk in lines.chunks(super::InOrder::rows_per_statement(columns)) {
         let sql = format!(
             "INSERT INTO handover_event (handover_event_id, handover_id, at_ms, actor_role, actor_id, action, detail)
              VALUES {}",
-            super::values_rows(chunk.len(), columns)
+            super::InOrder::new(backend).rows(chunk.len(), columns)
         );
         let mut query = sqlx::query(&sql);
         for (handover_id, action, detail) in chunk {

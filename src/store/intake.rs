@@ -7,8 +7,8 @@
 use super::events::{NewEvent, ParcelEvents, append, append_parcel_events};
 use super::handovers::insert_event;
 use super::pickups::accepted;
+use super::placeholders;
 use super::scans::{BagFacts, EventOutcome, Refusal, ScanEvent, ScanResult};
-use super::{placeholders, values_rows};
 use crate::domain::EventType;
 use crate::domain::time::format_ms;
 use crate::domain::{BagStatus, FirstScanBasis, Principal, ScanType};
@@ -223,12 +223,12 @@ async fn record_found(
     registered: &HashSet<String>,
     now_ms: i64,
 ) -> StoreResult<()> {
-    let rows_per_insert = super::rows_per_statement(super::backend_of(tx), 6);
-    for chunk in found.chunks(rows_per_insert) {
+    let backend = super::backend_of(tx);
+    for chunk in found.chunks(super::InOrder::rows_per_statement(6)) {
         let sql = format!(
             "INSERT INTO intake_parcel (bag_id, tracking_number, registered, sorting_center, received_at_ms, recorded_at_ms)
              VALUES {} ON CONFLICT (bag_id, tracking_number) DO NOTHING",
-            values_rows(chunk.len(), 6)
+            super::InOrder::new(backend).rows(chunk.len(), 6)
         );
         let mut query = sqlx::query(&sql);
         for t in chunk {

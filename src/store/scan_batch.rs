@@ -13,7 +13,7 @@
 
 use super::events::{NewEvent, append};
 use super::handovers::insert_events;
-use super::{Backend, StoreResult, backend_of, placeholders};
+use super::{Backend, InOrder, StoreResult, backend_of};
 use crate::domain::{BagStatus, HandoverStatus, Principal};
 use sqlx::{Any, Row, Transaction};
 use std::collections::HashMap;
@@ -75,8 +75,9 @@ impl Batch {
         let mut ids: Vec<&str> = bag_ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
-        for chunk in ids.chunks(super::rows_per_statement(backend_of(tx), 1)) {
-            let sql = format!("{FACTS} ({})", placeholders(1, chunk.len()));
+        let backend = backend_of(tx);
+        for chunk in ids.chunks(InOrder::rows_per_statement(1)) {
+            let sql = format!("{FACTS} ({})", InOrder::new(backend).list(chunk.len()));
             let mut query = sqlx::query(&sql);
             for id in chunk {
                 query = query.bind(*id);
@@ -215,8 +216,8 @@ impl Batch {
         update_from_values(
             tx,
             backend,
-            "UPDATE handover SET status = v.column2, picked_up_at_ms = v.column3, failure_reason = v.column4,
-                                updated_at_ms = $1",
+            "UPDATE handover SET status = v.column2, picked_up_at_ms = v.column3, failure_reason = v.column4",
+            &["updated_at_ms"],
             "handover.handover_id = v.column1",
             &["TEXT", "TEXT", "BIGINT", "TEXT"],
             &rows,
@@ -241,8 +242,8 @@ impl Batch {
         update_from_values(
             tx,
             backend,
-            "UPDATE bag SET status = v.column2, picked_up_at_ms = v.column3, measured_weight_g = v.column4,
-                           pickup_recorded_at_ms = $1, updated_at_ms = $1",
+            "UPDATE bag SET status = v.column2, picked_up_at_ms = v.column3, measured_weight_g = v.column4",
+            &["pickup_recorded_at_ms", "updated_at_ms"],
             "bag.bag_id = v.column1",
             &["TEXT", "TEXT", "BIGINT", "BIGINT"],
             &rows,
@@ -278,34 +279,43 @@ enum Value {
     Int(Option<i64>),
 }
 
-/// `{update} FROM (VALUES ...) AS v WHERE {join}`, `$1` being `now_ms` and each row's
-/// values cast to `types` (so both databases type a column of nulls alike).
+/// `{update}, {now_columns} = now_ms FROM (VALUES ...) AS v WHERE {join}`, each
+/// row's values cast to `types` (so both databases type a column of nulls alike).
+#[allow(clippy::too_many_arguments)]
 async fn update_from_values(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     update: &str,
+    now_columns: &[&str],
     join: &str,
     types: &[&str],
     rows: &[Vec<Value>],
     now_ms: i64,
 ) -> StoreResult<()> {
     let columns = types.len();
-    for chunk in rows.chunks(super::rows_per_statement(backend, columns).max(1)) {
+    for chunk in rows.chunks(InOrder::rows_per_statement(columns + now_columns.len())) {
+        let mut binds = InOrder::new(backend);
+        let set_now: String = now_columns
+            .iter()
+            .map(|c| format!(", {c} = {}", binds.one()))
+            .collect();
         let values: Vec<String> = (0..chunk.len())
-            .map(|r| {
+            .map(|_| {
                 let cells: Vec<String> = types
                     .iter()
-                    .enumerate()
-                    .map(|(c, t)| format!("CAST(${} AS {t})", 2 + r * columns + c))
+                    .map(|t| format!("CAST({} AS {t})", binds.one()))
                     .collect();
                 format!("({})", cells.join(", "))
             })
             .collect();
         let sql = format!(
-            "{update} FROM (VALUES {}) AS v WHERE {join}",
+            "{update}{set_now} FROM (VALUES {}) AS v WHERE {join}",
             values.join(", ")
         );
-        let mut query = sqlx::query(&sql).bind(now_ms);
+        let mut query = sqlx::query(&sql);
+        for _ in now_columns {
+            query = query.bind(now_ms);
+        }
         for row in chunk {
             for value in row {
                 query = match value {

@@ -15,7 +15,7 @@
 
 use super::pickups::apply_one;
 use super::scan_batch::Batch;
-use super::{Store, StoreError, StoreResult, placeholders, values_rows};
+use super::{InOrder, Store, StoreError, StoreResult};
 use crate::domain::{
     BagLimits, BagStatus, HandoverStatus, PickupFailureReason, Principal, Role, ScanType,
 };
@@ -299,12 +299,12 @@ impl Store {
         fresh.sort_by(|&a, &b| events[a].event_id.cmp(&events[b].event_id));
         let columns = 10;
         let mut inserted = 0;
-        for chunk in fresh.chunks(super::rows_per_statement(self.backend, columns)) {
+        for chunk in fresh.chunks(InOrder::rows_per_statement(columns)) {
             let sql = format!(
                 "INSERT INTO scan_event (principal_id, event_id, event_type, bag_id, occurred_at_ms, recorded_at_ms,
                                          accepted, result_code, result_json, payload_hash)
                  VALUES {} ON CONFLICT (principal_id, event_id) DO NOTHING",
-                values_rows(chunk.len(), columns)
+                InOrder::new(self.backend).rows(chunk.len(), columns)
             );
             let mut query = sqlx::query(&sql);
             for &i in chunk {
@@ -340,10 +340,13 @@ async fn stored_results(
 ) -> StoreResult<HashMap<String, (String, Option<String>)>> {
     let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
     let mut stored = HashMap::new();
-    for chunk in ids.chunks(super::rows_per_statement(super::backend_of(tx), 1)) {
+    let backend = super::backend_of(tx);
+    for chunk in ids.chunks(InOrder::rows_per_statement(1)) {
+        let mut binds = InOrder::new(backend);
         let sql = format!(
-            "SELECT event_id, result_json, payload_hash FROM scan_event WHERE principal_id = $1 AND event_id IN ({})",
-            placeholders(2, chunk.len())
+            "SELECT event_id, result_json, payload_hash FROM scan_event WHERE principal_id = {} AND event_id IN ({})",
+            binds.one(),
+            binds.list(chunk.len())
         );
         let mut query = sqlx::query(&sql).bind(poster_key);
         for id in chunk {
