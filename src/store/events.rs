@@ -155,6 +155,25 @@ pub(crate) async fn append(
         return Ok(());
     }
     let first = reserve(tx, seller_id, events.len() as i64).await?;
+    insert_numbered(tx, seller_id, first, events, now_ms).await?;
+    fan_out(
+        tx,
+        seller_id,
+        first,
+        first + events.len() as i64 - 1,
+        now_ms,
+    )
+    .await
+}
+
+/// Inserts `events` numbered from `first` (numbers the caller reserved).
+async fn insert_numbered(
+    tx: &mut Transaction<'_, Any>,
+    seller_id: &str,
+    first: i64,
+    events: &[NewEvent],
+    now_ms: i64,
+) -> StoreResult<()> {
     let columns = 7;
     let backend = super::backend_of(tx);
     let per = super::InOrder::rows_per_statement(columns);
@@ -176,51 +195,87 @@ pub(crate) async fn append(
         }
         query.execute(&mut **tx).await?;
     }
-    fan_out(
-        tx,
-        seller_id,
-        first,
-        first + events.len() as i64 - 1,
-        now_ms,
-    )
-    .await
+    Ok(())
 }
 
-/// Appends one event per parcel of a bag, set-based: one `INSERT ... SELECT` however
-/// many parcels. Every parcel's `data` is `{tracking_number` + `rest` (a JSON object
-/// tail shared by the bag's parcels, starting with a comma, or `}`).
-pub(crate) async fn append_parcel_events(
+/// The events of a bag's intake, in this order: `bag.received`, one
+/// `parcel.first_scan` per parcel found whose first scan this intake sets, one
+/// `parcel.missing` per parcel of the bag not found. The caller knows how many of
+/// each there are, so the numbers are reserved and fanned out once for all, and the
+/// parcels' events are inserted set-based (an `INSERT ... SELECT` each).
+pub(crate) struct IntakeEvents<'a> {
+    pub seller_id: &'a str,
+    pub bag_id: &'a str,
+    pub received: NewEvent,
+    /// How many first scans, and the tail of their `data` (see [`ParcelEvents`]).
+    pub first_scans: (u64, &'a str),
+    /// How many missing parcels, and the tail of their `data`.
+    pub missing: (u64, &'a str),
+}
+
+pub(crate) async fn append_intake_events(
     tx: &mut Transaction<'_, Any>,
-    seller_id: &str,
-    bag_id: &str,
+    events: IntakeEvents<'_>,
+    now_ms: i64,
+) -> StoreResult<()> {
+    let (first_scans, first_scan_tail) = events.first_scans;
+    let (missing, missing_tail) = events.missing;
+    let total = 1 + i64::try_from(first_scans + missing).unwrap_or(i64::MAX);
+    let first = reserve(tx, events.seller_id, total).await?;
+    insert_numbered(
+        tx,
+        events.seller_id,
+        first,
+        std::slice::from_ref(&events.received),
+        now_ms,
+    )
+    .await?;
+    let mut next = first + 1;
+    for (which, n, tail) in [
+        (ParcelEvents::FirstScan, first_scans, first_scan_tail),
+        (ParcelEvents::Missing, missing, missing_tail),
+    ] {
+        if n == 0 {
+            continue;
+        }
+        let done = insert_parcel_events(tx, &events, which, next, now_ms, tail).await?;
+        if done != n {
+            // The caller's count and the rows disagree: nothing of the intake stays.
+            return Err(sqlx::Error::Protocol(format!(
+                "intake of bag {}: {n} {which:?} events expected, {done} written",
+                events.bag_id
+            ))
+            .into());
+        }
+        next += i64::try_from(n).unwrap_or(i64::MAX);
+    }
+    fan_out(tx, events.seller_id, first, first + total - 1, now_ms).await
+}
+
+/// Inserts one event per parcel of the bag that `which` names, numbered from `first`
+/// in tracking-number order; returns how many. Every parcel's `data` is
+/// `{tracking_number` + `rest` (a JSON object tail shared by the bag's parcels,
+/// starting with a comma, or `}`).
+async fn insert_parcel_events(
+    tx: &mut Transaction<'_, Any>,
+    events: &IntakeEvents<'_>,
     which: ParcelEvents,
+    first: i64,
     recorded_at_ms: i64,
     rest: &str,
 ) -> StoreResult<u64> {
     let (event_type, condition) = match which {
         ParcelEvents::FirstScan => (
             EventType::ParcelFirstScan,
-            "bag_id = $1 AND first_scan_at_ms IS NULL AND $2 = $2
+            "bag_id = $1 AND first_scan_at_ms IS NULL
              AND tracking_number IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)",
         ),
         ParcelEvents::Missing => (
             EventType::ParcelMissing,
-            "bag_id = $1 AND $2 = $2
+            "bag_id = $1
              AND tracking_number NOT IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)",
         ),
     };
-    let n: i64 = sqlx::query(&format!(
-        "SELECT COUNT(*) AS n FROM parcel WHERE {condition}"
-    ))
-    .bind(bag_id)
-    .bind(recorded_at_ms)
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get("n")?;
-    if n == 0 {
-        return Ok(0);
-    }
-    let first = reserve(tx, seller_id, n).await?;
     let sql = format!(
         "INSERT INTO event (seller_id, seq, event_id, event_type, created_at_ms, data)
          SELECT $3, $4 + ROW_NUMBER() OVER (ORDER BY tracking_number) - 1,
@@ -229,16 +284,15 @@ pub(crate) async fn append_parcel_events(
          FROM parcel WHERE {condition}"
     );
     let done = sqlx::query(&sql)
-        .bind(bag_id)
+        .bind(events.bag_id)
         .bind(recorded_at_ms)
-        .bind(seller_id)
+        .bind(events.seller_id)
         .bind(first)
         .bind(format!("{}_", new_id("EV")))
         .bind(event_type.as_str())
         .bind(rest)
         .execute(&mut **tx)
         .await?;
-    fan_out(tx, seller_id, first, first + n - 1, recorded_at_ms).await?;
     Ok(done.rows_affected())
 }
 

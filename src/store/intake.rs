@@ -4,7 +4,7 @@
 //! not registered in the bag is accepted with the intake time as its first scan; a bag
 //! received with no pickup reported gets the intake time for all, and is marked.
 
-use super::events::{NewEvent, ParcelEvents, append, append_parcel_events};
+use super::events::{IntakeEvents, NewEvent, append, append_intake_events};
 use super::handovers::insert_event;
 use super::pickups::accepted;
 use super::placeholders;
@@ -35,7 +35,7 @@ pub(super) async fn received(
     if let Err(refusal) = mark_bag_received(tx, event, bag, now_ms).await? {
         return Ok(Err(refusal));
     }
-    let registered = registered_parcels(tx, &event.bag_id).await?;
+    let (registered, unscanned) = registered_parcels(tx, &event.bag_id).await?;
     let mut found: Vec<&String> = parcels_found.iter().collect();
     found.sort();
     found.dedup();
@@ -73,16 +73,13 @@ pub(super) async fn received(
         now_ms,
     )
     .await?;
-    intake_events(
-        tx,
-        event,
-        bag,
-        found.len(),
-        missing.len(),
-        unregistered.len(),
-        now_ms,
-    )
-    .await?;
+    let counts = IntakeCounts {
+        found: found.len(),
+        first_scans: found.iter().filter(|t| unscanned.contains(**t)).count(),
+        missing: missing.len(),
+        unregistered: unregistered.len(),
+    };
+    intake_events(tx, event, bag, &counts, now_ms).await?;
     backdate_first_scans(tx, event, bag, now_ms).await?;
     let unregistered_known = first_scan_at_intake(tx, event, bag, &unregistered, now_ms).await?;
     missing.sort();
@@ -198,20 +195,28 @@ async fn mark_bag_received(
     Ok(Ok(()))
 }
 
-/// The parcels registered in the bag.
+/// The parcels registered in the bag, and those of them with no first scan yet.
 async fn registered_parcels(
     tx: &mut Transaction<'_, Any>,
     bag_id: &str,
-) -> StoreResult<HashSet<String>> {
-    Ok(
-        sqlx::query("SELECT tracking_number FROM parcel WHERE bag_id = $1")
-            .bind(bag_id)
-            .fetch_all(&mut **tx)
-            .await?
-            .into_iter()
-            .map(|r| r.try_get("tracking_number"))
-            .collect::<Result<_, _>>()?,
+) -> StoreResult<(HashSet<String>, HashSet<String>)> {
+    let mut registered = HashSet::new();
+    let mut unscanned = HashSet::new();
+    for row in sqlx::query(
+        "SELECT tracking_number, CASE WHEN first_scan_at_ms IS NULL THEN 1 ELSE 0 END AS unscanned
+         FROM parcel WHERE bag_id = $1",
     )
+    .bind(bag_id)
+    .fetch_all(&mut **tx)
+    .await?
+    {
+        let tracking_number: String = row.try_get("tracking_number")?;
+        if super::get_flag(&row, "unscanned")? {
+            unscanned.insert(tracking_number.clone());
+        }
+        registered.insert(tracking_number);
+    }
+    Ok((registered, unscanned))
 }
 
 /// Step 4: every parcel found in the bag is recorded, registered in it or not.
@@ -332,30 +337,30 @@ async fn first_scan_at_intake(
     Ok(rows.len() as u64)
 }
 
+/// How many parcels an intake found, of which how many get their first scan from it,
+/// how many of the bag's are missing and how many found were not registered in it.
+struct IntakeCounts {
+    found: usize,
+    first_scans: usize,
+    missing: usize,
+    unregistered: usize,
+}
+
 /// Step 5: `bag.received`, then one `parcel.first_scan` per parcel whose first scan
 /// this intake sets (step 6) and one `parcel.missing` per missing parcel, set-based (a
-/// bag of 300 parcels costs two statements, not 300).
+/// bag of 300 parcels costs a few statements, not 300).
 async fn intake_events(
     tx: &mut Transaction<'_, Any>,
     event: &ScanEvent,
     bag: &BagFacts,
-    found: usize,
-    missing: usize,
-    unregistered: usize,
+    counts: &IntakeCounts,
     now_ms: i64,
 ) -> StoreResult<()> {
     let data = json!({"handover_id": bag.handover_id, "bag_id": bag.bag_id,
                       "received_at": format_ms(event.occurred_at_ms),
                       "pickup_reported": bag.picked_up_at_ms.is_some(),
-                      "parcels_found": found, "parcels_missing": missing,
-                      "parcels_unregistered": unregistered});
-    append(
-        tx,
-        &bag.seller_id,
-        &[NewEvent::new(EventType::BagReceived, data)],
-        now_ms,
-    )
-    .await?;
+                      "parcels_found": counts.found, "parcels_missing": counts.missing,
+                      "parcels_unregistered": counts.unregistered});
     let (at, basis) = match bag.picked_up_at_ms {
         Some(at) => (at, FirstScanBasis::BagPickup),
         None => (event.occurred_at_ms, FirstScanBasis::Intake),
@@ -368,24 +373,17 @@ async fn intake_events(
         format_ms(now_ms),
         basis.as_str()
     );
-    append_parcel_events(
-        tx,
-        &bag.seller_id,
-        &bag.bag_id,
-        ParcelEvents::FirstScan,
-        now_ms,
-        &first_scan_tail,
-    )
-    .await?;
     let missing_tail = format!("\",\"bag_id\":{bag_id}}}");
-    append_parcel_events(
+    append_intake_events(
         tx,
-        &bag.seller_id,
-        &bag.bag_id,
-        ParcelEvents::Missing,
+        IntakeEvents {
+            seller_id: &bag.seller_id,
+            bag_id: &bag.bag_id,
+            received: NewEvent::new(EventType::BagReceived, data),
+            first_scans: (counts.first_scans as u64, &first_scan_tail),
+            missing: (counts.missing as u64, &missing_tail),
+        },
         now_ms,
-        &missing_tail,
     )
-    .await?;
-    Ok(())
+    .await
 }
