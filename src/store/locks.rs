@@ -81,9 +81,13 @@ pub(crate) async fn lock_in_order(tx: &mut Transaction<'_, Any>, set: &LockSet) 
     Ok(())
 }
 
-/// Locks the bags, with their handovers, their parcels (and `extra_parcels`; no
-/// parcels when `extra_parcels` is `None`, for a batch that changes none) and their
-/// sellers' event counters, in the global order (for a scan batch). The bag to
+/// Locks the bags, with their handovers, their parcels (and `extra_parcels`) and
+/// their sellers' event counters, in the global order (for a scan batch). When
+/// `extra_parcels` is `None` (a batch with no intake, which changes no parcel) it
+/// locks neither parcels nor counters: such a batch takes its sellers' counters last,
+/// in seller order, when it stores its events just before committing (see
+/// `scan_batch.rs`), so a seller's counter is held for a few statements, not the whole
+/// batch, and the global order still holds. The bag to
 /// handover map is read first without locks (a bag never changes handover); a bag's
 /// parcels change only under its handover's lock, so they are read once the
 /// handovers are locked.
@@ -109,7 +113,9 @@ pub(crate) async fn lock_bags(
         for row in query.fetch_all(&mut **tx).await? {
             set.bags.push(row.try_get("bag_id")?);
             handovers.push(row.try_get("handover_id")?);
-            set.sellers.push(row.try_get("seller_id")?);
+            if extra_parcels.is_some() {
+                set.sellers.push(row.try_get("seller_id")?);
+            }
         }
     }
     lock_rows(tx, "handover", "handover_id", &handovers).await?;

@@ -252,14 +252,12 @@ impl Batch {
         .await?;
         let history = std::mem::take(&mut self.history);
         insert_events(tx, &history, poster, now_ms).await?;
-        // Each seller's events in their order; sellers in the order of their first.
+        // Each seller's events in their order, sellers in id order: their counters are
+        // the last locks a batch takes (the global order of `locks.rs`).
         let events = std::mem::take(&mut self.events);
-        let mut sellers: Vec<&str> = Vec::new();
-        for (seller, _) in &events {
-            if !sellers.contains(&seller.as_str()) {
-                sellers.push(seller);
-            }
-        }
+        let mut sellers: Vec<&str> = events.iter().map(|(s, _)| s.as_str()).collect();
+        sellers.sort_unstable();
+        sellers.dedup();
         for seller in sellers {
             let theirs: Vec<NewEvent> = events
                 .iter()
