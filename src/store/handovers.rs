@@ -57,10 +57,12 @@ impl Store {
         cursor: Option<&str>,
     ) -> StoreResult<HandoverPage> {
         let (before_ms, before_id) = super::decode_cursor_or_start(cursor)?;
+        // As for parcels: no filter can take an index, so a page is read through
+        // `handover_by_seller` in list order (BENCHMARKS.md, "Hot-path plans").
         let rows = sqlx::query(
             "SELECT * FROM handover WHERE seller_id = $1 AND ($2 = '' OR status = $2)
                AND (created_at_ms < $3 OR (created_at_ms = $3 AND ($4 = '' OR handover_id < $4)))
-               AND ($6 = '' OR pickup_date = $6) AND updated_at_ms >= $7
+               AND ($6 = '' OR pickup_date = $6) AND ($8 = '' OR updated_at_ms >= $7)
              ORDER BY created_at_ms DESC, handover_id DESC LIMIT $5",
         )
         .bind(seller_id)
@@ -70,6 +72,7 @@ impl Store {
         .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
         .bind(pickup_date.unwrap_or(""))
         .bind(updated_since_ms.unwrap_or(i64::MIN))
+        .bind(if updated_since_ms.is_some() { "y" } else { "" })
         .fetch_all(&self.reader)
         .await?;
         let mut records = rows

@@ -191,11 +191,14 @@ impl Store {
     ) -> StoreResult<ParcelPage> {
         let (before_ms, before_tn) = super::decode_cursor_or_start(cursor)?;
         // Empty strings stand for "no filter": one query text for every combination.
+        // Every filter is written so that no index can serve it: the page is read
+        // through `parcel_by_seller_created` in list order, however many parcels the
+        // seller has (BENCHMARKS.md, "Hot-path plans").
         let rows = sqlx::query(
             "SELECT * FROM parcel WHERE seller_id = $1 AND ($2 = '' OR status = $2)
                AND ($3 = '' OR sorting_center = $3) AND ($4 = '' OR bag_id = $4)
                AND (created_at_ms < $5 OR (created_at_ms = $5 AND ($6 = '' OR tracking_number < $6)))
-               AND updated_at_ms >= $8
+               AND ($9 = '' OR updated_at_ms >= $8)
              ORDER BY created_at_ms DESC, tracking_number DESC LIMIT $7",
         )
         .bind(seller_id)
@@ -206,6 +209,7 @@ impl Store {
         .bind(&before_tn)
         .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
         .bind(query.updated_since_ms.unwrap_or(i64::MIN))
+        .bind(if query.updated_since_ms.is_some() { "y" } else { "" })
         .fetch_all(&self.reader)
         .await?;
         let mut items = rows
