@@ -26,8 +26,18 @@
 //!
 //! With `--mixed-seconds N` it runs, instead of the two phases, N seconds of a mixed
 //! load (tracking reads, handover lists, the courier's route, single pickups and
-//! intakes) and prints p50/p99 per operation; any 5xx fails the run. It does not take
-//! `--anchor-url` or `--intake-bags`.
+//! intakes, and registrations of 10 new parcels a request) and prints p50/p99 per
+//! operation, then the achieved rate and the overall p50/p99; any 5xx fails the run.
+//! It does not take `--anchor-url` or `--intake-bags`. `--mixed-rate R` paces it open
+//! loop: each of the C clients issues its operations on its own schedule of R / C a
+//! second, computed from the start (a client behind schedule sends at once), and
+//! latency counts from the scheduled time, so a slow answer neither lowers the offered
+//! rate nor hides its own wait (no coordinated omission). Without it (0) each client
+//! sends its next operation when the last is answered.
+//!
+//! `--base-url` takes a comma-separated list of base URLs (several firstmile nodes on
+//! one database): setup goes through the first, and every measured request (phases
+//! and mixed load) to the next URL in turn, round robin over one counter.
 //!
 //! ```text
 //! FIRSTMILE_DATABASE_URL='sqlite:///tmp/loadgen.db?mode=rwc' FIRSTMILE_OPERATOR_TOKEN=bench \
@@ -83,7 +93,8 @@ struct Args {
     max_seconds: u64,
     /// Instead of the two scan phases, a mixed load for this many seconds: tracking
     /// reads, handover list reads, the courier's route, pickups and intakes (one
-    /// event a request), each client picking the next operation in turn.
+    /// event a request) and registrations (10 new parcels a request), each client
+    /// picking the next operation in turn.
     #[arg(long, env = "FIRSTMILE_LOADGEN_MIXED_SECONDS", default_value_t = 0)]
     mixed_seconds: u64,
     /// Offered rate of the mixed load, operations a second in all (0: as fast as the
