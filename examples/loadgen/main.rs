@@ -26,8 +26,18 @@
 //!
 //! With `--mixed-seconds N` it runs, instead of the two phases, N seconds of a mixed
 //! load (tracking reads, handover lists, the courier's route, single pickups and
-//! intakes) and prints p50/p99 per operation; any 5xx fails the run. It does not take
-//! `--anchor-url` or `--intake-bags`.
+//! intakes, and registrations of 10 new parcels a request) and prints p50/p99 per
+//! operation, then the achieved rate and the overall p50/p99; any 5xx fails the run.
+//! It does not take `--anchor-url` or `--intake-bags`. `--mixed-rate R` paces it open
+//! loop: each of the C clients issues its operations on its own schedule of R / C a
+//! second, computed from the start (a client behind schedule sends at once), and
+//! latency counts from the scheduled time, so a slow answer neither lowers the offered
+//! rate nor hides its own wait (no coordinated omission). Without it (0) each client
+//! sends its next operation when the last is answered.
+//!
+//! `--base-url` takes a comma-separated list of base URLs (several firstmile nodes on
+//! one database): setup goes through the first, and every measured request (phases
+//! and mixed load) to the next URL in turn, round robin over one counter.
 //!
 //! ```text
 //! FIRSTMILE_DATABASE_URL='sqlite:///tmp/loadgen.db?mode=rwc' FIRSTMILE_OPERATOR_TOKEN=bench \
@@ -44,13 +54,16 @@ use clap::Parser;
 use reqwest::{Client, Method, StatusCode, Url};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 #[derive(Parser, Debug)]
 #[command(about = "Load generator for POST /v1/scans on a local firstmile server")]
 struct Args {
-    /// Base URL of the server; only loopback hosts are accepted.
+    /// Base URL of the server, or a comma-separated list of them (several nodes on
+    /// one database); only loopback hosts are accepted. Setup goes through the first;
+    /// every measured request goes to the next in turn.
     #[arg(
         long,
         env = "FIRSTMILE_LOADGEN_URL",
@@ -80,9 +93,15 @@ struct Args {
     max_seconds: u64,
     /// Instead of the two scan phases, a mixed load for this many seconds: tracking
     /// reads, handover list reads, the courier's route, pickups and intakes (one
-    /// event a request), each client picking the next operation in turn.
+    /// event a request) and registrations (10 new parcels a request), each client
+    /// picking the next operation in turn.
     #[arg(long, env = "FIRSTMILE_LOADGEN_MIXED_SECONDS", default_value_t = 0)]
     mixed_seconds: u64,
+    /// Offered rate of the mixed load, operations a second in all (0: as fast as the
+    /// clients go). Open loop: each client runs its own schedule of rate / concurrency
+    /// operations a second, and latency counts from the scheduled time.
+    #[arg(long, env = "FIRSTMILE_LOADGEN_MIXED_RATE", default_value_t = 0.0)]
+    mixed_rate: f64,
     /// Bags left out of the batched `received` phase and taken in afterwards one
     /// `received` event a request, from one client (intake latency).
     #[arg(long, env = "FIRSTMILE_LOADGEN_INTAKE_BAGS", default_value_t = 0)]
@@ -105,14 +124,33 @@ struct Bag {
     parcels: Vec<String>,
 }
 
-/// The API client: base URL and a connection-pooling HTTP client.
+/// The API client: the setup's base URL, the measured requests' base URLs (taken in
+/// turn, one counter for all clients) and a connection-pooling HTTP client.
 #[derive(Clone)]
 struct Api {
     base: Url,
+    targets: Arc<Vec<Url>>,
+    next_target: Arc<AtomicUsize>,
     client: Client,
 }
 
 impl Api {
+    fn new(bases: Vec<Url>, client: Client) -> Self {
+        Api {
+            base: bases[0].clone(),
+            targets: Arc::new(bases),
+            next_target: Arc::default(),
+            client,
+        }
+    }
+
+    /// The base URL of the next measured request (round robin over `--base-url`).
+    fn target(&self) -> &Url {
+        let i = self.next_target.fetch_add(1, Ordering::Relaxed);
+        &self.targets[i % self.targets.len()]
+    }
+
+    /// A setup request, to the first base URL.
     async fn call(
         &self,
         method: Method,
@@ -120,9 +158,20 @@ impl Api {
         token: &str,
         body: &Value,
     ) -> Result<(StatusCode, Value), BoxError> {
+        self.call_to(&self.base, method, path, token, body).await
+    }
+
+    async fn call_to(
+        &self,
+        base: &Url,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> Result<(StatusCode, Value), BoxError> {
         let resp = self
             .client
-            .request(method, self.base.join(path)?)
+            .request(method, base.join(path)?)
             .bearer_auth(token)
             .json(body)
             .send()
@@ -209,8 +258,23 @@ async fn run(args: Args) -> Result<(), BoxError> {
     if args.mixed_seconds > 0 && (args.anchor_url.is_some() || args.intake_bags > 0) {
         return Err("--mixed-seconds takes neither --anchor-url nor --intake-bags".into());
     }
-    let base: Url = args.base_url.parse()?;
-    check_loopback(&base)?;
+    let mut bases = Vec::new();
+    for part in args
+        .base_url
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let base: Url = part.parse()?;
+        check_loopback(&base)?;
+        bases.push(base);
+    }
+    if bases.is_empty() {
+        return Err("--base-url is empty".into());
+    }
+    if !(args.mixed_rate.is_finite() && args.mixed_rate >= 0.0) {
+        return Err("--mixed-rate is a rate, 0 or more".into());
+    }
     // Started first, so that a database it cannot open fails the run before the setup.
     let anchor = match &args.anchor_url {
         Some(url) => {
@@ -224,7 +288,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
         .timeout(Duration::from_secs(60))
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
-    let api = Api { base, client };
+    let api = Api::new(bases, client);
     let limit = Duration::from_secs(args.max_seconds);
 
     let started = Instant::now();
@@ -268,10 +332,10 @@ async fn run(args: Args) -> Result<(), BoxError> {
     let fm = scan_phases(&api, "/v1/scans", &setup, &events, &args, limit).await?;
     let (mut refused, mut failed) = fm.print("");
     if let Some(anchor) = anchor {
-        let anchor_api = Api {
-            base: format!("http://{}", anchor.addr).parse()?,
-            client: api.client.clone(),
-        };
+        let anchor_api = Api::new(
+            vec![format!("http://{}", anchor.addr).parse()?],
+            api.client.clone(),
+        );
         let raw = scan_phases(&anchor_api, "/scans", &setup, &events, &args, limit).await;
         anchor.stop().await?;
         let raw = raw?;
@@ -568,8 +632,9 @@ async fn phase(
                 }
                 let n = batch.len();
                 let sent = Instant::now();
+                let body = json!({"events": batch});
                 let result = api
-                    .call(Method::POST, &path, &token, &json!({"events": batch}))
+                    .call_to(api.target(), Method::POST, &path, &token, &body)
                     .await;
                 report.latencies.push(sent.elapsed());
                 report.requests += 1;
@@ -623,21 +688,38 @@ const MIX: &[&str] = &[
     "received",
     "tracking",
     "list",
+    "register",
 ];
+
+/// Parcels a `register` operation posts (fresh tracking numbers).
+const REGISTER_PARCELS: usize = 10;
 
 /// Per operation: latencies and answers of the server's own failure (5xx or none).
 type MixReport = std::collections::BTreeMap<&'static str, (Vec<Duration>, usize)>;
 
+/// The `p` quantile of sorted latencies, ms (0 without any).
+fn quantile_ms(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len().max(1)) - 1;
+    sorted.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
 /// The mixed load: `--concurrency` clients for `--mixed-seconds`; pickups take the
-/// bags in turn, intakes the bags picked up. Fails on any 5xx.
+/// bags in turn, intakes the bags picked up, registrations post new parcels. With
+/// `--mixed-rate R`, client c issues its n-th operation at start + (n + c / C) · C / R
+/// (at once when behind), and its latency counts from that time. Fails on any 5xx.
 async fn mixed(api: &Api, setup: &Setup, args: &Args, weight_g: i64) -> Result<(), BoxError> {
     let bags = Arc::new(setup.bags.clone());
-    let next_pickup = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let next_pickup = Arc::new(AtomicUsize::new(0));
     let picked: Arc<Mutex<VecDeque<usize>>> = Arc::default();
-    let deadline = Instant::now() + Duration::from_secs(args.mixed_seconds);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(args.mixed_seconds);
+    // Each client's interval between scheduled operations (None: closed loop).
+    let interval = (args.mixed_rate > 0.0)
+        .then(|| Duration::from_secs_f64(args.concurrency as f64 / args.mixed_rate));
     let today = Utc::now()
         .with_timezone(&FixedOffset::east_opt(8 * 3600).ok_or("offset")?)
         .date_naive();
+    let prefix = format!("LR{}", setup.seller_id.trim_start_matches("SL"));
     let mut workers = Vec::new();
     for w in 0..args.concurrency {
         let (api, bags, next_pickup, picked) = (
@@ -648,54 +730,88 @@ async fn mixed(api: &Api, setup: &Setup, args: &Args, weight_g: i64) -> Result<(
         );
         let (seller_id, seller_token) = (setup.seller_id.clone(), setup.seller_token.clone());
         let (courier, center) = (setup.courier.clone(), setup.center.clone());
+        let prefix = prefix.clone();
+        let offset = interval.map(|i| i.mul_f64(w as f64 / args.concurrency as f64));
         workers.push(tokio::spawn(async move {
             let mut report = MixReport::new();
             let mut k = w;
-            while Instant::now() < deadline {
+            // Operations issued by this client, and parcels it registered.
+            let (mut issued, mut registered) = (0u32, 0usize);
+            loop {
+                let scheduled = match (interval, offset) {
+                    (Some(i), Some(o)) => started + o + i * issued,
+                    _ => Instant::now(),
+                };
+                if scheduled >= deadline || Instant::now() >= deadline {
+                    break;
+                }
                 let op = MIX[k % MIX.len()];
                 // A bag picked up by this request, offered for intake once answered.
                 let mut just_picked = None;
                 k += 1;
-                let now = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
                 let bag = &bags[k % bags.len()];
                 let (method, path, token, body) = match op {
                     "tracking" => (Method::GET, format!("/v1/tracking/{}", bag.parcels[0]), &seller_token, Value::Null),
                     "list" => (Method::GET, format!("/v1/sellers/{seller_id}/handovers?limit=20"), &seller_token, Value::Null),
                     "route" => (Method::GET, format!("/v1/courier/pickups?date={today}&limit=20"), &courier, Value::Null),
+                    "register" => {
+                        let parcels: Vec<Value> = (registered..registered + REGISTER_PARCELS)
+                            .map(|n| {
+                                let t = format!("{prefix}C{w:03}N{n:07}");
+                                json!({"tracking_number": t, "order_id": format!("O-{t}"), "weight_g": 100,
+                                       "length_cm": 20.0, "width_cm": 15.0, "height_cm": 10.0, "sorting_center": "SZX"})
+                            })
+                            .collect();
+                        registered += REGISTER_PARCELS;
+                        (Method::POST, format!("/v1/sellers/{seller_id}/parcels"), &seller_token, json!({"parcels": parcels}))
+                    }
                     "picked_up" => {
-                        let i = next_pickup.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let i = next_pickup.fetch_add(1, Ordering::SeqCst);
                         let Some(b) = bags.get(i) else { continue };
                         just_picked = Some(i);
                         let e = json!({"event_id": format!("mx-pu-{}", b.id), "type": "picked_up", "bag_id": b.id,
-                                       "occurred_at": now, "measured_weight_g": weight_g});
+                                       "measured_weight_g": weight_g});
                         (Method::POST, "/v1/scans".to_owned(), &courier, json!({"events": [e]}))
                     }
                     _ => {
                         let Some(i) = picked.lock().ok().and_then(|mut q| q.pop_front()) else { continue };
                         let b = &bags[i];
                         let e = json!({"event_id": format!("mx-rc-{}", b.id), "type": "received", "bag_id": b.id,
-                                       "occurred_at": now, "parcels_found": b.parcels});
+                                       "parcels_found": b.parcels});
                         (Method::POST, "/v1/scans".to_owned(), &center, json!({"events": [e]}))
                     }
                 };
-                let sent = Instant::now();
-                let mut req = api.client.request(method, api.base.join(&path).expect("path")).bearer_auth(token);
+                issued += 1;
+                tokio::time::sleep_until(scheduled.into()).await;
+                let mut body = body;
+                if let Some(events) = body.get_mut("events").and_then(Value::as_array_mut) {
+                    let now = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+                    for e in events {
+                        e["occurred_at"] = Value::String(now.clone());
+                    }
+                }
+                let url = api.target().join(&path).expect("path");
+                let mut req = api.client.request(method, url).bearer_auth(token);
                 if !body.is_null() {
                     req = req.json(&body);
                 }
                 let failed = match req.send().await {
                     Ok(resp) => {
                         let status = resp.status();
-                        let _ = resp.bytes().await;
+                        let text = resp.bytes().await.unwrap_or_default();
+                        if op == "register" && report.get(op).is_none_or(|e| e.0.is_empty()) && status != StatusCode::OK {
+                            eprintln!("register: {status}: {}", String::from_utf8_lossy(&text));
+                        }
                         status.is_server_error()
                     }
                     Err(_) => true,
                 };
+                let latency = scheduled.elapsed();
                 if let (Some(i), Ok(mut q)) = (just_picked, picked.lock()) {
                     q.push_back(i);
                 }
                 let entry = report.entry(op).or_default();
-                entry.0.push(sent.elapsed());
+                entry.0.push(latency);
                 entry.1 += usize::from(failed);
             }
             report
@@ -709,24 +825,39 @@ async fn mixed(api: &Api, setup: &Setup, args: &Args, weight_g: i64) -> Result<(
             entry.1 += failed;
         }
     }
+    let elapsed = started.elapsed().as_secs_f64();
     println!("operation   requests  5xx  p50_ms  p99_ms  max_ms");
     let mut failures = 0;
+    let mut all = Vec::new();
     for (op, (mut lat, failed)) in total {
         lat.sort();
-        let pct = |p: f64| {
-            let i = ((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len().max(1)) - 1;
-            lat.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-        };
         println!(
             "{op:<10} {:>9} {:>4} {:>7.1} {:>7.1} {:>7.1}",
             lat.len(),
             failed,
-            pct(0.50),
-            pct(0.99),
-            lat.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+            quantile_ms(&lat, 0.50),
+            quantile_ms(&lat, 0.99),
+            quantile_ms(&lat, 1.0),
         );
         failures += failed;
+        all.extend(lat);
     }
+    all.sort();
+    let offered = if args.mixed_rate > 0.0 {
+        format!("{:.0}", args.mixed_rate)
+    } else {
+        "unpaced".to_owned()
+    };
+    println!(
+        "mixed: offered {offered} ops/s, achieved {:.1} ops/s ({} ops in {elapsed:.2}s), \
+         overall p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, {failures} 5xx, {} node(s)",
+        all.len() as f64 / elapsed,
+        all.len(),
+        quantile_ms(&all, 0.50),
+        quantile_ms(&all, 0.99),
+        quantile_ms(&all, 1.0),
+        api.targets.len(),
+    );
     if failures > 0 {
         return Err(format!("{failures} requests failed on the server's side").into());
     }
