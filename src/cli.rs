@@ -2,7 +2,7 @@
 //! `plan` (CSV in, plan JSON out, no server and no database).
 
 use crate::app::{AppState, Settings, serve, shutdown_signal};
-use crate::config::{PlanArgs, ServeArgs};
+use crate::config::{ArchiveArgs, PlanArgs, ServeArgs};
 use crate::domain::{Clock, KeyMode, mint_token};
 use crate::planner::{csv_input, plan};
 use crate::service::coverage::seed_reference_data;
@@ -73,6 +73,37 @@ pub async fn prepare_state(
         ),
         clock,
     })
+}
+
+/// `firstmile archive`: archives closed handovers older than the retention window
+/// and prints what moved as one JSON line.
+pub async fn run_archive(args: &ArchiveArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let store = Store::connect_with(&args.database_url, 2, args.sqlite.settings()).await?;
+    let report = crate::service::retention::archive_closed_handovers(
+        &store,
+        &Clock::System,
+        args.keep_months,
+        args.chunk,
+    )
+    .await;
+    store.close().await;
+    let report = report?;
+    let c = report.counts;
+    println!(
+        "{}",
+        serde_json::json!({
+            "archived_before": report.before_date,
+            "transactions": report.chunks,
+            "handovers": c.handovers,
+            "bags": c.bags,
+            "parcels": c.parcels,
+            "intake_rows": c.intake_rows,
+            "scan_events": c.scan_events,
+            "history": c.history,
+            "claims": c.claims,
+        })
+    );
+    Ok(())
 }
 
 /// `firstmile plan --input FILE.csv`: prints the plan as JSON on stdout.

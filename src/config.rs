@@ -32,6 +32,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print a consolidation plan for a CSV of parcels as JSON; no server, no database.
     Plan(PlanArgs),
+    /// Move closed handovers older than the retention window to the archive tables.
+    Archive(ArchiveArgs),
 }
 
 /// Flags of the server.
@@ -258,6 +260,26 @@ impl Default for OpsArgs {
             max_concurrent_requests: 512,
         }
     }
+}
+
+/// Flags of the `archive` command (docs/operations.md, "Retention").
+#[derive(Clone, Debug, Args)]
+pub struct ArchiveArgs {
+    /// Database URL, as for the server.
+    #[arg(
+        long,
+        env = "FIRSTMILE_DATABASE_URL",
+        default_value = "sqlite://firstmile.db?mode=rwc"
+    )]
+    pub database_url: String,
+    /// Whole months kept live before the current one (at least 14).
+    #[arg(long, env = "FIRSTMILE_ARCHIVE_KEEP_MONTHS", default_value_t = 14)]
+    pub keep_months: u32,
+    /// Handovers archived in one transaction (1 to 1000).
+    #[arg(long, env = "FIRSTMILE_ARCHIVE_CHUNK", default_value_t = 200)]
+    pub chunk: usize,
+    #[command(flatten)]
+    pub sqlite: SqliteArgs,
 }
 
 /// Flags of the `plan` command.

@@ -35,6 +35,7 @@ pub mod partners;
 pub mod performance;
 pub mod plans;
 pub mod plots;
+pub mod retention;
 pub mod route_cache;
 pub mod sandbox;
 pub mod scans;

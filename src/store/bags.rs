@@ -320,10 +320,8 @@ impl Store {
         let order_cancelled = sqlx::query(
             "SELECT i.tracking_number, b.bag_id, b.handover_id FROM intake_parcel i JOIN bag b ON b.bag_id = i.bag_id
              JOIN seller s ON s.seller_id = b.seller_id AND s.test_mode = 0
-             JOIN parcel p ON p.tracking_number = i.tracking_number
-             JOIN seller_order o ON o.seller_id = p.seller_id AND o.order_id = p.order_id
              WHERE i.sorting_center = $1 AND i.received_at_ms >= $2 AND i.received_at_ms < $3
-               AND o.status IN ('invalid', 'cancelled')
+               AND i.order_void = 1
              ORDER BY b.bag_id, i.tracking_number",
         )
         .bind(sorting_center)

@@ -93,12 +93,13 @@ pub(super) async fn received(
     }))
 }
 
-/// Parcels found in the bag whose order is void (rule 20), sorted.
+/// Parcels found in the bag whose order is void (rule 20), sorted; their intake
+/// rows are marked for the sorting center's discrepancies.
 async fn void_order_parcels(
     tx: &mut Transaction<'_, Any>,
     bag_id: &str,
 ) -> StoreResult<Vec<String>> {
-    Ok(sqlx::query(
+    let void: Vec<String> = sqlx::query(
         "SELECT i.tracking_number FROM intake_parcel i
          JOIN parcel p ON p.tracking_number = i.tracking_number
          JOIN seller_order o ON o.seller_id = p.seller_id AND o.order_id = p.order_id
@@ -109,7 +110,19 @@ async fn void_order_parcels(
     .await?
     .into_iter()
     .map(|r| r.try_get("tracking_number"))
-    .collect::<Result<_, _>>()?)
+    .collect::<Result<_, _>>()?;
+    if !void.is_empty() {
+        let sql = format!(
+            "UPDATE intake_parcel SET order_void = 1 WHERE bag_id = $1 AND tracking_number IN ({})",
+            placeholders(2, void.len())
+        );
+        let mut query = sqlx::query(&sql).bind(bag_id);
+        for t in &void {
+            query = query.bind(t);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(void)
 }
 
 /// Step 1: only the bag's destination receives it, and only once.

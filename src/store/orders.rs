@@ -294,6 +294,18 @@ async fn void_parcels(
         .filter_map(|a| a.handover_id.as_deref())
         .collect();
     let open_bags = lock_open_bags(tx, &handovers).await?;
+    // The parcels next, so that an intake of their bag (which locks the parcels it
+    // finds) is either wholly before this batch or wholly after it.
+    let tracking: Vec<String> = affected.iter().map(|a| a.tracking_number.clone()).collect();
+    super::locks::lock_in_order(
+        tx,
+        &super::locks::LockSet {
+            parcels: tracking.clone(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    mark_void_at_intake(tx, &tracking).await?;
     let mut removed = Vec::new();
     let mut events = Vec::with_capacity(affected.len());
     let mut notes: BTreeMap<(String, String, &str), Vec<String>> = BTreeMap::new();
@@ -391,6 +403,26 @@ fn voided_event(a: &Affected, update: Option<&&OrderUpdate>, removed: bool) -> N
 
 /// Locks the handovers not yet picked up among `handovers` and returns their open
 /// bags, read after the lock.
+/// Marks the intake rows of parcels whose order became void, for the sorting
+/// center's discrepancies (their `order_void` partial index).
+async fn mark_void_at_intake(
+    tx: &mut Transaction<'_, Any>,
+    tracking: &[String],
+) -> StoreResult<()> {
+    for chunk in tracking.chunks(super::rows_per_statement(super::backend_of(tx), 1)) {
+        let sql = format!(
+            "UPDATE intake_parcel SET order_void = 1 WHERE tracking_number IN ({}) AND order_void = 0",
+            placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for t in chunk {
+            query = query.bind(t);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 async fn lock_open_bags(
     tx: &mut Transaction<'_, Any>,
     handovers: &BTreeSet<&str>,

@@ -107,3 +107,37 @@ async fn the_server_prints_an_operator_token_once_and_stops_on_sigterm() {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
 }
+
+/// `firstmile archive` on a database: prints what it moved as one JSON line, and
+/// refuses a window shorter than the performance reports reach.
+#[test]
+fn the_archive_command_reports_what_it_moved_and_refuses_a_short_window() {
+    let db = std::env::temp_dir().join(format!("firstmile_archive_{}.db", std::process::id()));
+    let url = format!("sqlite://{}?mode=rwc", db.display());
+    let run = |months: &str| {
+        Command::new(env!("CARGO_BIN_EXE_firstmile"))
+            .args(["archive", "--keep-months", months, "--database-url", &url])
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run firstmile archive")
+    };
+    let out = run("14");
+    assert!(out.status.success(), "{out:?}");
+    let line: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("one JSON line on stdout");
+    assert_eq!(line["handovers"], 0, "{line}");
+    assert_eq!(line["transactions"], 1, "{line}");
+    assert!(
+        line["archived_before"]
+            .as_str()
+            .is_some_and(|d| d.len() == 10),
+        "{line}"
+    );
+    let out = run("3");
+    assert!(!out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("keep at least 14 months"), "{err}");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+}

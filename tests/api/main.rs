@@ -26,6 +26,7 @@ mod partners;
 mod performance;
 mod plans;
 mod receiver;
+mod retention;
 mod robust;
 mod sandbox;
 mod schema_check;

@@ -276,6 +276,22 @@ async fn an_order_cancelled_after_pickup_is_flagged_at_intake(app: TestApp) {
     assert!(kinds.contains(&"order_cancelled"), "{tracking}");
     let (_, other) = app.get("/v1/tracking/LATE0002", OPERATOR).await;
     assert!(!other.to_string().contains("order_cancelled"), "{other}");
+    // An order voided after the intake shows in that day's discrepancies too.
+    let body = put_orders(&app, &seller, vec![update("L-2", "invalid", None)]).await;
+    assert_eq!(body["parcels_flagged"][0]["tracking_number"], "LATE0002");
+    let (_, report) = app
+        .get(
+            &format!("/v1/sorting-centers/SZX/discrepancies?date={}", app.today()),
+            &center,
+        )
+        .await;
+    let held: Vec<&str> = report["order_cancelled"]
+        .as_array()
+        .expect("order_cancelled")
+        .iter()
+        .filter_map(|p| p["tracking_number"].as_str())
+        .collect();
+    assert_eq!(held, ["LATE0001", "LATE0002"], "{report}");
 }
 
 async fn parcels_of_orders_not_valid_are_not_planned(app: TestApp) {
