@@ -36,7 +36,9 @@ pub async fn prepare_state(
     clock: Clock,
 ) -> Result<AppState, Box<dyn std::error::Error>> {
     let settings = args.sqlite.settings();
-    let store = Store::connect_with(&args.database_url, args.db_max_connections, settings).await?;
+    let store = Store::connect_with(&args.database_url, args.db_max_connections, settings)
+        .await?
+        .with_scan_writers(args.db_scan_writers);
     seed_reference_data(&store, clock.now_ms()).await?;
     // The environment's operator token replaces the one of the previous start, and
     // removing the variable revokes it (docs/api.md, "Keys").

@@ -55,6 +55,12 @@ pub struct ServeArgs {
     /// Database connections per server.
     #[arg(long, env = "FIRSTMILE_DB_MAX_CONNECTIONS", default_value_t = 8)]
     pub db_max_connections: u32,
+    /// Scan transactions one server runs at once (PostgreSQL; SQLite has one writer
+    /// whatever this says). Scan requests that come in while they run wait and are
+    /// then applied together, one transaction for the lot (group commit); 0 turns
+    /// grouping off.
+    #[arg(long, env = "FIRSTMILE_DB_SCAN_WRITERS", default_value_t = crate::store::DEFAULT_SCAN_WRITERS)]
+    pub db_scan_writers: usize,
     #[command(flatten)]
     pub sqlite: SqliteArgs,
     /// Largest accepted request body, in bytes.

@@ -22,6 +22,10 @@ pub const DB_POOL_MAX: &str = "firstmile_db_pool_max_connections";
 /// Requests refused by a limit, by `limit` (`per_key`, `per_ip`, `auth_failures`,
 /// `timeout`, `concurrency`).
 pub const LIMITED: &str = "firstmile_requests_limited_total";
+/// Scan requests, and the transactions they were applied in (several requests of one
+/// poster that queue for a writer share one: `store/scan_groups.rs`).
+pub const SCAN_REQUESTS: &str = "firstmile_scan_requests_total";
+pub const SCAN_TRANSACTIONS: &str = "firstmile_scan_transactions_total";
 /// Transactions run again after a deadlock or serialisation failure, by `operation`.
 pub const DB_RETRIES: &str = "firstmile_db_transaction_retries_total";
 
@@ -67,6 +71,12 @@ pub fn http_request(method: &str, route: &str, status: u16, seconds: f64) {
 pub fn scan_event(event_type: &str, code: &str) {
     metrics::counter!(SCAN_EVENTS, "type" => event_type.to_owned(), "code" => code.to_owned())
         .increment(1);
+}
+
+/// One scan transaction that applied `requests` requests.
+pub fn scan_transaction(requests: usize) {
+    metrics::counter!(SCAN_REQUESTS).increment(requests as u64);
+    metrics::counter!(SCAN_TRANSACTIONS).increment(1);
 }
 
 pub fn db_retry(operation: &'static str) {

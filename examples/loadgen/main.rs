@@ -35,6 +35,11 @@
 //! rate nor hides its own wait (no coordinated omission). Without it (0) each client
 //! sends its next operation when the last is answered.
 //!
+//! With `--probe N` it runs neither: it times each hot-path operation N times from one
+//! client for a probe seller of its own (registering and booking 300 parcels, a
+//! 300-parcel intake, tracking, handover list pages, eligibility, the courier's day,
+//! the sorting center's discrepancies) and prints p50/p99 of each (`probe.rs`).
+//!
 //! `--base-url` takes a comma-separated list of base URLs (several firstmile nodes on
 //! one database): setup goes through the first, and every measured request (phases
 //! and mixed load) to the next URL in turn, round robin over one counter.
@@ -48,6 +53,7 @@
 //! ```
 
 mod anchor;
+mod probe;
 
 use chrono::{Days, FixedOffset, SecondsFormat, Utc};
 use clap::Parser;
@@ -113,6 +119,10 @@ struct Args {
     /// The anchor's sqlx layer: the native pool of its database, or `AnyPool`.
     #[arg(long, env = "FIRSTMILE_LOADGEN_ANCHOR_DRIVER", value_enum, default_value_t = anchor::Driver::Native)]
     anchor_driver: anchor::Driver,
+    /// Instead of the scan phases: time each hot-path operation this many times from
+    /// one client, for a probe seller of its own (`probe.rs`).
+    #[arg(long, env = "FIRSTMILE_LOADGEN_PROBE", default_value_t = 0)]
+    probe: usize,
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -289,6 +299,9 @@ async fn run(args: Args) -> Result<(), BoxError> {
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
     let api = Api::new(bases, client);
+    if args.probe > 0 {
+        return probe::run(&api, &args.token, args.probe).await;
+    }
     let limit = Duration::from_secs(args.max_seconds);
 
     let started = Instant::now();

@@ -32,6 +32,7 @@ mod performance;
 mod pickups;
 mod retention;
 mod scan_batch;
+mod scan_groups;
 mod scans;
 mod sellers;
 mod tracking;
@@ -63,6 +64,10 @@ use std::time::Duration;
 /// The schema, embedded in the binary and applied at start on either database.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// Scan transactions a server runs at once on PostgreSQL by default
+/// (`FIRSTMILE_DB_SCAN_WRITERS`; BENCHMARKS.md, "Group commit", has the measurements).
+pub const DEFAULT_SCAN_WRITERS: usize = 2;
+
 /// Which database the store talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -76,6 +81,8 @@ pub struct Store {
     writer: AnyPool,
     reader: AnyPool,
     backend: Backend,
+    /// Scan requests waiting for a writer, applied together (`scan_groups.rs`).
+    scan_groups: std::sync::Arc<scan_groups::ScanGroups>,
 }
 
 /// Errors of the store. Rule refusals carry the stable API code they map to.
@@ -206,6 +213,7 @@ impl Store {
                 writer,
                 reader,
                 backend: Backend::Sqlite,
+                scan_groups: std::sync::Arc::new(scan_groups::ScanGroups::new(1)),
             }
         } else {
             let pool = AnyPoolOptions::new()
@@ -219,9 +227,24 @@ impl Store {
                 writer: pool.clone(),
                 reader: pool,
                 backend: Backend::Postgres,
+                scan_groups: std::sync::Arc::new(scan_groups::ScanGroups::new(
+                    DEFAULT_SCAN_WRITERS,
+                )),
             }
         };
         Ok(store)
+    }
+
+    /// Runs at most `writers` scan transactions at once on PostgreSQL (one on SQLite,
+    /// whatever `writers`); requests that queue meanwhile are applied together
+    /// (`scan_groups.rs`). 0 turns grouping off: each request its own transaction.
+    pub fn with_scan_writers(mut self, writers: usize) -> Self {
+        let writers = match self.backend {
+            Backend::Sqlite => writers.min(1),
+            Backend::Postgres => writers,
+        };
+        self.scan_groups = std::sync::Arc::new(scan_groups::ScanGroups::new(writers));
+        self
     }
 
     pub fn backend(&self) -> Backend {

@@ -104,7 +104,7 @@ impl Store {
             if deleted != moved {
                 // Cannot happen under the locks taken; refuse rather than lose rows.
                 return Err(super::StoreError::Conflict(
-                    "archive_mismatch",
+                    "transaction_conflict",
                     format!("{table}: {moved} rows copied, {deleted} deleted"),
                 ));
             }

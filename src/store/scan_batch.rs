@@ -48,7 +48,7 @@ pub(super) struct Batch {
     /// `None`: no such bag.
     bags: HashMap<String, Option<BagRow>>,
     handovers: HashMap<String, HandoverState>,
-    /// Changed since the last store, in the order first changed.
+    /// Changed since the last store (a handover may be listed more than once).
     dirty_bags: Vec<String>,
     dirty_handovers: Vec<String>,
     /// Sellers' events, in the order they happened.
@@ -155,9 +155,8 @@ impl Batch {
     ) {
         if let Some(state) = self.handovers.get_mut(handover_id) {
             change(state);
-            if !self.dirty_handovers.iter().any(|h| h == handover_id) {
-                self.dirty_handovers.push(handover_id.to_owned());
-            }
+            // Deduplicated when stored.
+            self.dirty_handovers.push(handover_id.to_owned());
         }
     }
 
@@ -201,6 +200,7 @@ impl Batch {
         let backend = backend_of(tx);
         let mut handovers = std::mem::take(&mut self.dirty_handovers);
         handovers.sort_unstable();
+        handovers.dedup();
         let rows: Vec<Vec<Value>> = handovers
             .iter()
             .filter_map(|id| {
@@ -254,17 +254,12 @@ impl Batch {
         insert_events(tx, &history, poster, now_ms).await?;
         // Each seller's events in their order, sellers in id order: their counters are
         // the last locks a batch takes (the global order of `locks.rs`).
-        let events = std::mem::take(&mut self.events);
-        let mut sellers: Vec<&str> = events.iter().map(|(s, _)| s.as_str()).collect();
-        sellers.sort_unstable();
-        sellers.dedup();
-        for seller in sellers {
-            let theirs: Vec<NewEvent> = events
-                .iter()
-                .filter(|(s, _)| s == seller)
-                .map(|(_, e)| e.clone())
-                .collect();
-            append(tx, seller, &theirs, now_ms).await?;
+        let mut by_seller: std::collections::BTreeMap<String, Vec<NewEvent>> = Default::default();
+        for (seller, event) in std::mem::take(&mut self.events) {
+            by_seller.entry(seller).or_default().push(event);
+        }
+        for (seller, theirs) in &by_seller {
+            append(tx, seller, theirs, now_ms).await?;
         }
         Ok(())
     }

@@ -15,7 +15,7 @@
 
 use super::pickups::apply_one;
 use super::scan_batch::Batch;
-use super::{InOrder, Store, StoreError, StoreResult};
+use super::{InOrder, Store, StoreResult};
 use crate::domain::{
     BagLimits, BagStatus, HandoverStatus, PickupFailureReason, Principal, Role, ScanType,
 };
@@ -200,36 +200,9 @@ impl Store {
         })
     }
 
-    /// Applies a batch of scans from one poster in one transaction; one result per
-    /// event, in order.
-    pub async fn apply_scans(
-        &self,
-        poster: &Principal,
-        reach: &ScanReach,
-        events: &[ScanEvent],
-        rules: (&BagLimits, i64),
-        now_ms: i64,
-    ) -> StoreResult<Vec<ScanResult>> {
-        // A repeat racing its first posting on another server makes the final insert
-        // of the event rows conflict: the batch then rolls back and runs again, and
-        // finds the first posting stored (PostgreSQL; SQLite has a single writer).
-        for _ in 0..3 {
-            if let Some(results) = self
-                .try_apply_scans(poster, reach, events, rules, now_ms)
-                .await?
-            {
-                return Ok(results);
-            }
-        }
-        Err(StoreError::Conflict(
-            "scan_conflict",
-            "these events are being posted by another request at the same time; retry".into(),
-        ))
-    }
-
     /// One attempt at a batch; `None` when another request stored one of its events
     /// meanwhile (nothing of this attempt is kept).
-    async fn try_apply_scans(
+    pub(super) async fn try_apply_scans(
         &self,
         poster: &Principal,
         reach: &ScanReach,

@@ -179,4 +179,92 @@ async fn events_in_one_batch_see_the_ones_before_them(app: TestApp) {
     );
 }
 
-both!(events_in_one_batch_see_the_ones_before_them);
+/// Requests of one courier posted at once queue for the writer and share
+/// transactions (group commit), and each still gets the results it would get alone:
+/// a repeat racing its first posting is acknowledged as a repeat, a request naming
+/// one event id twice refuses the second, and each bag is picked up once.
+async fn concurrent_requests_of_one_poster_keep_their_own_results(app: TestApp) {
+    let seller = app.seller().await;
+    let courier = app.courier().await;
+    let tracking = app.register_many(&seller, "GRP", 41, 500).await;
+    let singles: Vec<[&str; 1]> = tracking.iter().map(|t| [t.as_str()]).collect();
+    let bags: Vec<&[&str]> = singles.iter().map(|p| p.as_slice()).collect();
+    let handover = book_bags(&app, &seller, &bags).await;
+    let bag_ids: Vec<String> = handover["bags"]
+        .as_array()
+        .expect("bags")
+        .iter()
+        .map(|b| b["id"].as_str().expect("id").to_owned())
+        .collect();
+    let now = app.now();
+    let pick = |id: String, bag: &str| {
+        json!({"event_id": id, "type": "picked_up", "bag_id": bag, "occurred_at": now,
+               "measured_weight_g": 600})
+    };
+    let (requests_before, transactions_before) = app.state.store.scan_transactions();
+    let mut posts: Vec<Vec<Value>> = (0..40)
+        .map(|i| vec![pick(format!("g-{i}"), &bag_ids[i])])
+        .collect();
+    posts.extend((0..10).map(|i| vec![pick(format!("g-{i}"), &bag_ids[i])]));
+    posts.push(vec![
+        pick("g-dup".into(), &bag_ids[40]),
+        pick("g-dup".into(), &bag_ids[40]),
+    ]);
+    let answers = futures::future::join_all(
+        posts
+            .into_iter()
+            .map(|events| post_batch(&app, &courier, events)),
+    )
+    .await;
+    for i in 0..10 {
+        let (a, b) = (&answers[i][0], &answers[40 + i][0]);
+        assert_eq!(
+            (&a["code"], &b["code"]),
+            (&json!("picked_up"), &json!("picked_up"))
+        );
+        let repeats = [a, b].iter().filter(|r| r["duplicate"] == true).count();
+        assert_eq!(repeats, 1, "one of each pair is the repeat: {a} {b}");
+    }
+    for (i, answer) in answers.iter().enumerate().take(40) {
+        assert_eq!(answer.len(), 1, "{answer:?}");
+        assert_eq!(answer[0]["event_id"], format!("g-{i}"), "{answer:?}");
+    }
+    for answer in &answers[10..40] {
+        assert_eq!(answer[0]["accepted"], true, "{answer:?}");
+        assert_ne!(answer[0]["duplicate"], true, "{answer:?}");
+    }
+    let dup = &answers[50];
+    assert_eq!(dup[0]["accepted"], true, "{dup:?}");
+    assert_eq!(dup[1]["code"], "duplicate_event_id", "{dup:?}");
+    let h = app
+        .handover(&seller, handover["id"].as_str().expect("id"))
+        .await;
+    let statuses: Vec<&Value> = h["bags"]
+        .as_array()
+        .expect("bags")
+        .iter()
+        .map(|b| &b["status"])
+        .collect();
+    assert!(statuses.iter().all(|s| **s == "picked_up"), "{h}");
+    let picked = feed(&app, &seller)
+        .await
+        .into_iter()
+        .filter(|e| e["type"] == "bag.picked_up")
+        .count();
+    assert_eq!(picked, 41, "one event a bag");
+    let (requests, transactions) = app.state.store.scan_transactions();
+    let (requests, transactions) = (
+        requests - requests_before,
+        transactions - transactions_before,
+    );
+    assert_eq!(requests, 51, "every request committed once");
+    assert!(
+        transactions < requests,
+        "queued requests shared transactions: {requests} requests, {transactions} transactions"
+    );
+}
+
+both!(
+    events_in_one_batch_see_the_ones_before_them,
+    concurrent_requests_of_one_poster_keep_their_own_results,
+);

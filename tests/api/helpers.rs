@@ -175,6 +175,7 @@ impl TestApp {
             database_url: url.clone(),
             operator_token: operator_token.map(str::to_owned),
             db_max_connections: 8,
+            db_scan_writers: firstmile::store::DEFAULT_SCAN_WRITERS,
             sqlite: Default::default(),
             body_limit_bytes: 2 * 1024 * 1024,
             log_format: "text".into(),

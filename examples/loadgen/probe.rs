@@ -1,0 +1,313 @@
+//! `--probe N`: the latency of each hot-path operation, N times in a row from one
+//! client, for a probe seller of its own (in Guangzhou, so its courier's day holds only
+//! its own stops whatever the database holds). Run it on an empty database and on a
+//! grown one: the two tables side by side are the growth figures of BENCHMARKS.md.
+
+use super::{Api, BoxError, quantile_ms, str_field};
+use chrono::{Days, FixedOffset, Utc};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Parcels a registration, a booking and an intake carry.
+const PARCELS: usize = 300;
+
+/// One operation's timings.
+struct Timings {
+    name: &'static str,
+    took: Vec<Duration>,
+}
+
+impl Timings {
+    fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            took: Vec::new(),
+        }
+    }
+
+    fn print(&mut self) {
+        self.took.sort();
+        println!(
+            "probe {:<34} {:>5} {:>9.2} {:>9.2}",
+            self.name,
+            self.took.len(),
+            quantile_ms(&self.took, 0.50),
+            quantile_ms(&self.took, 0.99)
+        );
+    }
+}
+
+/// Times `call`, which must answer `expect`; returns its body.
+async fn timed(
+    api: &Api,
+    t: &mut Timings,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: &Value,
+    expect: StatusCode,
+) -> Result<Value, BoxError> {
+    let started = Instant::now();
+    let (status, value) = api.call(method.clone(), path, token, body).await?;
+    t.took.push(started.elapsed());
+    if status != expect {
+        return Err(format!("{method} {path}: {status} (wanted {expect}): {value}").into());
+    }
+    Ok(value)
+}
+
+/// Runs every operation `n` times and prints `operation, n, p50_ms, p99_ms`.
+pub(super) async fn run(api: &Api, operator: &str, n: usize) -> Result<(), BoxError> {
+    let china = FixedOffset::east_opt(8 * 3600).ok_or("offset")?;
+    let today = Utc::now().with_timezone(&china).date_naive();
+    let seller = api
+        .expect(
+            Method::POST,
+            "/v1/sellers",
+            operator,
+            &json!({"name": "Probe Seller", "pickup_address": {"province": "440000", "city": "440100",
+                   "street": "1 Probe Road, Tianhe", "lat": 23.1291, "lon": 113.3245}}),
+            StatusCode::CREATED,
+        )
+        .await?;
+    let seller_id = str_field(&seller, "id")?;
+    let token = str_field(&seller, "api_key")?;
+    let days: Vec<Value> = (1..=30u64)
+        .map(|d| json!({"date": (today - Days::new(d)).to_string(), "orders": 60}))
+        .collect();
+    api.expect(
+        Method::PUT,
+        &format!("/v1/sellers/{seller_id}/order-volumes"),
+        operator,
+        &json!({"days": days}),
+        StatusCode::OK,
+    )
+    .await?;
+    let courier = api
+        .expect(
+            Method::POST,
+            "/v1/couriers",
+            operator,
+            &json!({"name": "Probe Courier", "cities": ["440100"]}),
+            StatusCode::CREATED,
+        )
+        .await?;
+    let courier = str_field(&courier, "api_key")?;
+    let center = api
+        .expect(
+            Method::POST,
+            "/v1/sorting-centers/SZX/keys",
+            operator,
+            &json!({}),
+            StatusCode::CREATED,
+        )
+        .await?;
+    let center = str_field(&center, "api_key")?;
+    println!("probe operation                              n    p50_ms    p99_ms");
+
+    let prefix = format!("PR{}", seller_id.trim_start_matches("SL"));
+    let mut register = Timings::new("register 300 parcels");
+    let mut lots = Vec::with_capacity(n);
+    for i in 0..n {
+        let lot: Vec<String> = (0..PARCELS)
+            .map(|k| format!("{prefix}{i:04}{k:03}"))
+            .collect();
+        let parcels: Vec<Value> = lot
+            .iter()
+            .map(|t| {
+                json!({"tracking_number": t, "order_id": format!("O-{t}"), "weight_g": 100,
+                       "length_cm": 20.0, "width_cm": 15.0, "height_cm": 10.0, "sorting_center": "SZX"})
+            })
+            .collect();
+        let body = timed(
+            api,
+            &mut register,
+            Method::POST,
+            &format!("/v1/sellers/{seller_id}/parcels"),
+            &token,
+            &json!({"parcels": parcels}),
+            StatusCode::OK,
+        )
+        .await?;
+        if body["rejected"] != 0 {
+            return Err(format!("parcels rejected: {body}").into());
+        }
+        lots.push(lot);
+    }
+    register.print();
+
+    let mut book = Timings::new("book 300 declared parcels");
+    let mut bags = Vec::with_capacity(n);
+    for lot in &lots {
+        let handover = timed(
+            api,
+            &mut book,
+            Method::POST,
+            &format!("/v1/sellers/{seller_id}/handovers"),
+            &token,
+            &json!({"sorting_center": "SZX", "pickup_date": today.to_string(),
+                    "bags": [{"parcels": lot, "length_cm": 60.0, "width_cm": 50.0, "height_cm": 40.0}]}),
+            StatusCode::CREATED,
+        )
+        .await?;
+        bags.push(str_field(&handover["bags"][0], "id")?);
+    }
+    book.print();
+
+    let mut courier_day = Timings::new("the courier's day");
+    for _ in 0..n {
+        timed(
+            api,
+            &mut courier_day,
+            Method::GET,
+            &format!("/v1/courier/pickups?date={today}"),
+            &courier,
+            &Value::Null,
+            StatusCode::OK,
+        )
+        .await?;
+    }
+    courier_day.print();
+
+    let run_id = Utc::now().timestamp_millis();
+    for chunk in bags.chunks(100) {
+        let events: Vec<Value> = chunk
+            .iter()
+            .map(|b| {
+                json!({"event_id": format!("pr-{run_id}-pu-{b}"), "type": "picked_up", "bag_id": b,
+                       "measured_weight_g": PARCELS * 100 + 200})
+            })
+            .collect();
+        let body = api
+            .expect(
+                Method::POST,
+                "/v1/scans",
+                &courier,
+                &json!({"events": events}),
+                StatusCode::OK,
+            )
+            .await?;
+        refused(&body)?;
+    }
+    let mut intake = Timings::new("a 300-parcel intake");
+    for (bag, lot) in bags.iter().zip(&lots) {
+        let body = timed(
+            api,
+            &mut intake,
+            Method::POST,
+            "/v1/scans",
+            &center,
+            &json!({"events": [{"event_id": format!("pr-{run_id}-rc-{bag}"), "type": "received",
+                                "bag_id": bag, "parcels_found": lot}]}),
+            StatusCode::OK,
+        )
+        .await?;
+        refused(&body)?;
+    }
+    intake.print();
+
+    let mut tracking = Timings::new("tracking a parcel");
+    for lot in lots.iter().cycle().take(n) {
+        let t = &lot[PARCELS / 2];
+        timed(
+            api,
+            &mut tracking,
+            Method::GET,
+            &format!("/v1/tracking/{t}"),
+            &token,
+            &Value::Null,
+            StatusCode::OK,
+        )
+        .await?;
+    }
+    tracking.print();
+
+    let list = format!("/v1/sellers/{seller_id}/handovers?limit=10");
+    let mut first = Timings::new("handover list, first page (10)");
+    let mut cursor = None;
+    for _ in 0..n {
+        let page = timed(
+            api,
+            &mut first,
+            Method::GET,
+            &list,
+            &token,
+            &Value::Null,
+            StatusCode::OK,
+        )
+        .await?;
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+    }
+    first.print();
+    // Three pages in: the page after the cursor of the third.
+    let mut deep_cursor = cursor;
+    for _ in 0..2 {
+        let Some(c) = &deep_cursor else { break };
+        let page = api
+            .expect(
+                Method::GET,
+                &format!("{list}&cursor={c}"),
+                &token,
+                &Value::Null,
+                StatusCode::OK,
+            )
+            .await?;
+        deep_cursor = page["next_cursor"].as_str().map(str::to_owned);
+    }
+    if let Some(c) = deep_cursor {
+        let mut deep = Timings::new("handover list, page 4 (a cursor)");
+        for _ in 0..n {
+            timed(
+                api,
+                &mut deep,
+                Method::GET,
+                &format!("{list}&cursor={c}"),
+                &token,
+                &Value::Null,
+                StatusCode::OK,
+            )
+            .await?;
+        }
+        deep.print();
+    }
+
+    let mut eligibility = Timings::new("eligibility");
+    for _ in 0..n {
+        timed(
+            api,
+            &mut eligibility,
+            Method::GET,
+            &format!("/v1/sellers/{seller_id}/eligibility"),
+            &token,
+            &Value::Null,
+            StatusCode::OK,
+        )
+        .await?;
+    }
+    eligibility.print();
+
+    let mut discrepancies = Timings::new("discrepancies of SZX today");
+    for _ in 0..n {
+        timed(
+            api,
+            &mut discrepancies,
+            Method::GET,
+            &format!("/v1/sorting-centers/SZX/discrepancies?date={today}"),
+            &center,
+            &Value::Null,
+            StatusCode::OK,
+        )
+        .await?;
+    }
+    discrepancies.print();
+    Ok(())
+}
+
+fn refused(body: &Value) -> Result<(), BoxError> {
+    let results = body["results"].as_array().ok_or("no results")?;
+    match results.iter().find(|r| r["accepted"] != true) {
+        Some(r) => Err(format!("a probe scan was refused: {r}").into()),
+        None => Ok(()),
+    }
+}
