@@ -437,34 +437,77 @@ struct Setup {
     bags: Vec<Bag>,
 }
 
-async fn set_up(api: &Api, args: &Args) -> Result<Setup, BoxError> {
-    let op = args.token.as_str();
+/// Today in China: pickup dates and the eligibility window are days in UTC+8.
+fn china_today() -> Result<chrono::NaiveDate, BoxError> {
+    let china = FixedOffset::east_opt(8 * 3600).ok_or("offset")?;
+    Ok(Utc::now().with_timezone(&china).date_naive())
+}
+
+/// A new seller at `address` with 60 orders on each of the last 30 days (eligible);
+/// returns its id and key.
+async fn new_seller(
+    api: &Api,
+    operator: &str,
+    name: &str,
+    address: Value,
+) -> Result<(String, String), BoxError> {
     let seller = api
         .expect(
             Method::POST,
             "/v1/sellers",
-            op,
-            &json!({"name": "Loadgen Seller", "pickup_address": {"province": "440000", "city": "440300",
-                   "street": "1 Loadgen Road", "lat": 22.5431, "lon": 114.0579}}),
+            operator,
+            &json!({"name": name, "pickup_address": address}),
             StatusCode::CREATED,
         )
         .await?;
     let seller_id = str_field(&seller, "id")?;
-    let seller_token = str_field(&seller, "api_key")?;
-    // Today in China: pickup dates and the eligibility window are days in UTC+8.
-    let china = FixedOffset::east_opt(8 * 3600).ok_or("offset")?;
-    let today = Utc::now().with_timezone(&china).date_naive();
+    let today = china_today()?;
     let days: Vec<Value> = (1..=30u64)
         .map(|n| json!({"date": (today - Days::new(n)).to_string(), "orders": 60}))
         .collect();
     api.expect(
         Method::PUT,
         &format!("/v1/sellers/{seller_id}/order-volumes"),
-        op,
+        operator,
         &json!({"days": days}),
         StatusCode::OK,
     )
     .await?;
+    Ok((seller_id, str_field(&seller, "api_key")?))
+}
+
+/// A new courier serving `city`, and a new key of the SZX sorting center.
+async fn new_scanners(api: &Api, operator: &str, city: &str) -> Result<(String, String), BoxError> {
+    let courier = api
+        .expect(
+            Method::POST,
+            "/v1/couriers",
+            operator,
+            &json!({"name": "Loadgen Courier", "cities": [city]}),
+            StatusCode::CREATED,
+        )
+        .await?;
+    let center = api
+        .expect(
+            Method::POST,
+            "/v1/sorting-centers/SZX/keys",
+            operator,
+            &json!({}),
+            StatusCode::CREATED,
+        )
+        .await?;
+    Ok((
+        str_field(&courier, "api_key")?,
+        str_field(&center, "api_key")?,
+    ))
+}
+
+async fn set_up(api: &Api, args: &Args) -> Result<Setup, BoxError> {
+    let op = args.token.as_str();
+    let address = json!({"province": "440000", "city": "440300", "street": "1 Loadgen Road",
+                         "lat": 22.5431, "lon": 114.0579});
+    let (seller_id, seller_token) = new_seller(api, op, "Loadgen Seller", address).await?;
+    let today = china_today()?;
 
     let prefix = format!("LG{}", seller_id.trim_start_matches("SL"));
     let tracking: Vec<String> = (0..args.bags * args.parcels_per_bag)
@@ -521,29 +564,12 @@ async fn set_up(api: &Api, args: &Args) -> Result<Setup, BoxError> {
         }
     }
 
-    let courier = api
-        .expect(
-            Method::POST,
-            "/v1/couriers",
-            op,
-            &json!({"name": "Loadgen Courier", "cities": ["440300"]}),
-            StatusCode::CREATED,
-        )
-        .await?;
-    let center = api
-        .expect(
-            Method::POST,
-            "/v1/sorting-centers/SZX/keys",
-            op,
-            &json!({}),
-            StatusCode::CREATED,
-        )
-        .await?;
+    let (courier, center) = new_scanners(api, op, "440300").await?;
     Ok(Setup {
         seller_id,
         seller_token,
-        courier: str_field(&courier, "api_key")?,
-        center: str_field(&center, "api_key")?,
+        courier,
+        center,
         bags,
     })
 }

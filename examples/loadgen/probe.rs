@@ -3,8 +3,8 @@
 //! its own stops whatever the database holds). Run it on an empty database and on a
 //! grown one: the two tables side by side are the growth figures of BENCHMARKS.md.
 
-use super::{Api, BoxError, quantile_ms, str_field};
-use chrono::{Days, FixedOffset, Utc};
+use super::{Api, BoxError, china_today, new_scanners, new_seller, quantile_ms, str_field};
+use chrono::Utc;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -57,53 +57,39 @@ async fn timed(
     Ok(value)
 }
 
+/// Times a GET of each path (each must answer 200) and prints the row; returns the
+/// last body.
+async fn gets(
+    api: &Api,
+    name: &'static str,
+    token: &str,
+    paths: impl IntoIterator<Item = String>,
+) -> Result<Value, BoxError> {
+    let mut t = Timings::new(name);
+    let mut last = Value::Null;
+    for path in paths {
+        last = timed(
+            api,
+            &mut t,
+            Method::GET,
+            &path,
+            token,
+            &Value::Null,
+            StatusCode::OK,
+        )
+        .await?;
+    }
+    t.print();
+    Ok(last)
+}
+
 /// Runs every operation `n` times and prints `operation, n, p50_ms, p99_ms`.
 pub(super) async fn run(api: &Api, operator: &str, n: usize) -> Result<(), BoxError> {
-    let china = FixedOffset::east_opt(8 * 3600).ok_or("offset")?;
-    let today = Utc::now().with_timezone(&china).date_naive();
-    let seller = api
-        .expect(
-            Method::POST,
-            "/v1/sellers",
-            operator,
-            &json!({"name": "Probe Seller", "pickup_address": {"province": "440000", "city": "440100",
-                   "street": "1 Probe Road, Tianhe", "lat": 23.1291, "lon": 113.3245}}),
-            StatusCode::CREATED,
-        )
-        .await?;
-    let seller_id = str_field(&seller, "id")?;
-    let token = str_field(&seller, "api_key")?;
-    let days: Vec<Value> = (1..=30u64)
-        .map(|d| json!({"date": (today - Days::new(d)).to_string(), "orders": 60}))
-        .collect();
-    api.expect(
-        Method::PUT,
-        &format!("/v1/sellers/{seller_id}/order-volumes"),
-        operator,
-        &json!({"days": days}),
-        StatusCode::OK,
-    )
-    .await?;
-    let courier = api
-        .expect(
-            Method::POST,
-            "/v1/couriers",
-            operator,
-            &json!({"name": "Probe Courier", "cities": ["440100"]}),
-            StatusCode::CREATED,
-        )
-        .await?;
-    let courier = str_field(&courier, "api_key")?;
-    let center = api
-        .expect(
-            Method::POST,
-            "/v1/sorting-centers/SZX/keys",
-            operator,
-            &json!({}),
-            StatusCode::CREATED,
-        )
-        .await?;
-    let center = str_field(&center, "api_key")?;
+    let today = china_today()?;
+    let address = json!({"province": "440000", "city": "440100", "street": "1 Probe Road, Tianhe",
+                         "lat": 23.1291, "lon": 113.3245});
+    let (seller_id, token) = new_seller(api, operator, "Probe Seller", address).await?;
+    let (courier, center) = new_scanners(api, operator, "440100").await?;
     println!("probe operation                              n    p50_ms    p99_ms");
 
     let prefix = format!("PR{}", seller_id.trim_start_matches("SL"));
@@ -155,20 +141,14 @@ pub(super) async fn run(api: &Api, operator: &str, n: usize) -> Result<(), BoxEr
     }
     book.print();
 
-    let mut courier_day = Timings::new("the courier's day");
-    for _ in 0..n {
-        timed(
-            api,
-            &mut courier_day,
-            Method::GET,
-            &format!("/v1/courier/pickups?date={today}"),
-            &courier,
-            &Value::Null,
-            StatusCode::OK,
-        )
-        .await?;
-    }
-    courier_day.print();
+    let day = format!("/v1/courier/pickups?date={today}");
+    gets(
+        api,
+        "the courier's day",
+        &courier,
+        std::iter::repeat_n(day, n),
+    )
+    .await?;
 
     let run_id = Utc::now().timestamp_millis();
     for chunk in bags.chunks(100) {
@@ -176,7 +156,7 @@ pub(super) async fn run(api: &Api, operator: &str, n: usize) -> Result<(), BoxEr
             .iter()
             .map(|b| {
                 json!({"event_id": format!("pr-{run_id}-pu-{b}"), "type": "picked_up", "bag_id": b,
-                       "measured_weight_g": PARCELS * 100 + 200})
+                       "occurred_at": now(), "measured_weight_g": PARCELS * 100 + 200})
             })
             .collect();
         let body = api
@@ -199,7 +179,7 @@ pub(super) async fn run(api: &Api, operator: &str, n: usize) -> Result<(), BoxEr
             "/v1/scans",
             &center,
             &json!({"events": [{"event_id": format!("pr-{run_id}-rc-{bag}"), "type": "received",
-                                "bag_id": bag, "parcels_found": lot}]}),
+                                "bag_id": bag, "occurred_at": now(), "parcels_found": lot}]}),
             StatusCode::OK,
         )
         .await?;
@@ -207,39 +187,19 @@ pub(super) async fn run(api: &Api, operator: &str, n: usize) -> Result<(), BoxEr
     }
     intake.print();
 
-    let mut tracking = Timings::new("tracking a parcel");
-    for lot in lots.iter().cycle().take(n) {
-        let t = &lot[PARCELS / 2];
-        timed(
-            api,
-            &mut tracking,
-            Method::GET,
-            &format!("/v1/tracking/{t}"),
-            &token,
-            &Value::Null,
-            StatusCode::OK,
-        )
-        .await?;
-    }
-    tracking.print();
+    let tracked = lots.iter().cycle().take(n);
+    let paths = tracked.map(|lot| format!("/v1/tracking/{}", lot[PARCELS / 2]));
+    gets(api, "tracking a parcel", &token, paths).await?;
 
     let list = format!("/v1/sellers/{seller_id}/handovers?limit=10");
-    let mut first = Timings::new("handover list, first page (10)");
-    let mut cursor = None;
-    for _ in 0..n {
-        let page = timed(
-            api,
-            &mut first,
-            Method::GET,
-            &list,
-            &token,
-            &Value::Null,
-            StatusCode::OK,
-        )
-        .await?;
-        cursor = page["next_cursor"].as_str().map(str::to_owned);
-    }
-    first.print();
+    let page = gets(
+        api,
+        "handover list, first page (10)",
+        &token,
+        std::iter::repeat_n(list.clone(), n),
+    )
+    .await?;
+    let cursor = page["next_cursor"].as_str().map(str::to_owned);
     // Three pages in: the page after the cursor of the third.
     let mut deep_cursor = cursor;
     for _ in 0..2 {
@@ -256,52 +216,39 @@ pub(super) async fn run(api: &Api, operator: &str, n: usize) -> Result<(), BoxEr
         deep_cursor = page["next_cursor"].as_str().map(str::to_owned);
     }
     if let Some(c) = deep_cursor {
-        let mut deep = Timings::new("handover list, page 4 (a cursor)");
-        for _ in 0..n {
-            timed(
-                api,
-                &mut deep,
-                Method::GET,
-                &format!("{list}&cursor={c}"),
-                &token,
-                &Value::Null,
-                StatusCode::OK,
-            )
-            .await?;
-        }
-        deep.print();
-    }
-
-    let mut eligibility = Timings::new("eligibility");
-    for _ in 0..n {
-        timed(
+        let deep = format!("{list}&cursor={c}");
+        gets(
             api,
-            &mut eligibility,
-            Method::GET,
-            &format!("/v1/sellers/{seller_id}/eligibility"),
+            "handover list, page 4 (a cursor)",
             &token,
-            &Value::Null,
-            StatusCode::OK,
+            std::iter::repeat_n(deep, n),
         )
         .await?;
     }
-    eligibility.print();
 
-    let mut discrepancies = Timings::new("discrepancies of SZX today");
-    for _ in 0..n {
-        timed(
-            api,
-            &mut discrepancies,
-            Method::GET,
-            &format!("/v1/sorting-centers/SZX/discrepancies?date={today}"),
-            &center,
-            &Value::Null,
-            StatusCode::OK,
-        )
-        .await?;
-    }
-    discrepancies.print();
+    let eligibility = format!("/v1/sellers/{seller_id}/eligibility");
+    gets(
+        api,
+        "eligibility",
+        &token,
+        std::iter::repeat_n(eligibility, n),
+    )
+    .await?;
+
+    let discrepancies = format!("/v1/sorting-centers/SZX/discrepancies?date={today}");
+    gets(
+        api,
+        "discrepancies of SZX today",
+        &center,
+        std::iter::repeat_n(discrepancies, n),
+    )
+    .await?;
     Ok(())
+}
+
+/// Now, RFC 3339 UTC: when a probe scan happened.
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 fn refused(body: &Value) -> Result<(), BoxError> {

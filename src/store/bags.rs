@@ -298,7 +298,7 @@ impl Store {
         let missing = sqlx::query(
             "SELECT p.tracking_number, b.bag_id, b.handover_id FROM parcel p JOIN bag b ON b.bag_id = p.bag_id
              JOIN seller s ON s.seller_id = b.seller_id AND s.test_mode = 0
-             WHERE b.sorting_center = $1 AND b.received_at_ms >= $2 AND b.received_at_ms < $3
+             WHERE b.sorting_center = $1 AND b.received_at_ms >= $2 AND b.received_at_ms < $3 AND b.has_missing = 1
                AND p.intake_status = 'missing' ORDER BY b.bag_id, p.tracking_number",
         )
         .bind(sorting_center)

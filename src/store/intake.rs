@@ -32,25 +32,25 @@ pub(super) async fn received(
     if let Err(refusal) = lock_handover(tx, event, bag, now_ms).await? {
         return Ok(Err(refusal));
     }
-    if let Err(refusal) = mark_bag_received(tx, event, bag, now_ms).await? {
-        return Ok(Err(refusal));
-    }
     let (registered, unscanned) = registered_parcels(tx, &event.bag_id).await?;
     let mut found: Vec<&String> = parcels_found.iter().collect();
     found.sort();
     found.dedup();
-    let unregistered: Vec<String> = found
-        .iter()
-        .filter(|t| !registered.contains(**t))
-        .map(|t| (*t).clone())
-        .collect();
-    record_found(tx, event, bag, &found, &registered, now_ms).await?;
     let found_set: HashSet<&str> = found.iter().map(|t| t.as_str()).collect();
     let mut missing: Vec<String> = registered
         .iter()
         .filter(|t| !found_set.contains(t.as_str()))
         .cloned()
         .collect();
+    if let Err(refusal) = mark_bag_received(tx, event, bag, !missing.is_empty(), now_ms).await? {
+        return Ok(Err(refusal));
+    }
+    let unregistered: Vec<String> = found
+        .iter()
+        .filter(|t| !registered.contains(**t))
+        .map(|t| (*t).clone())
+        .collect();
+    record_found(tx, event, bag, &found, &registered, now_ms).await?;
     let backdated = (registered.len() - missing.len()) as u64;
     let detail = format!(
         "bag {}: {} found, {} missing, {} unregistered{}",
@@ -181,22 +181,26 @@ async fn lock_handover(
 }
 
 /// Step 3: the bag is received (marked when no pickup was reported).
+/// Marks the bag received (and whether parcels of it are missing, for the sorting
+/// center's discrepancies), or refuses a bag received before.
 async fn mark_bag_received(
     tx: &mut Transaction<'_, Any>,
     event: &ScanEvent,
     bag: &BagFacts,
+    has_missing: bool,
     now_ms: i64,
 ) -> StoreResult<Result<(), Refusal>> {
     let pickup_reported = bag.picked_up_at_ms.is_some();
     let done = sqlx::query(
         "UPDATE bag SET status = 'received', received_at_ms = $2, received_recorded_at_ms = $3, pickup_not_reported = $4,
-                       updated_at_ms = $3
+                       updated_at_ms = $3, has_missing = $5
          WHERE bag_id = $1 AND status IN ('open', 'picked_up')",
     )
     .bind(&event.bag_id)
     .bind(event.occurred_at_ms)
     .bind(now_ms)
     .bind(i64::from(!pickup_reported))
+    .bind(i64::from(has_missing))
     .execute(&mut **tx)
     .await?;
     if done.rows_affected() == 0 {

@@ -66,7 +66,7 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Scan transactions a server runs at once on PostgreSQL by default
 /// (`FIRSTMILE_DB_SCAN_WRITERS`; BENCHMARKS.md, "Group commit", has the measurements).
-pub const DEFAULT_SCAN_WRITERS: usize = 2;
+pub const DEFAULT_SCAN_WRITERS: usize = 4;
 
 /// Which database the store talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
