@@ -266,7 +266,6 @@ impl Store {
             }
             results.push(result);
         }
-        batch.store(&mut tx, poster, now_ms).await?;
         // Rows in event-id order: two batches storing the same ids wait on each other
         // at the first id they share, never in a cycle.
         fresh.sort_by(|&a, &b| events[a].event_id.cmp(&events[b].event_id));
@@ -300,6 +299,9 @@ impl Store {
             tx.rollback().await?;
             return Ok(None);
         }
+        // The gathered writes last: on PostgreSQL they end with the sellers' event
+        // counters, which serialise their sellers' writers until the commit.
+        batch.store(&mut tx, poster, now_ms).await?;
         tx.commit().await?;
         Ok(Some(results))
     }
