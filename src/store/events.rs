@@ -129,19 +129,46 @@ pub(crate) fn event_from_row(row: &sqlx::any::AnyRow) -> Result<EventRecord, sql
     })
 }
 
-/// Takes `n` numbers of the seller's sequence; returns the first.
-async fn reserve(tx: &mut Transaction<'_, Any>, seller_id: &str, n: i64) -> StoreResult<i64> {
-    let last: i64 = sqlx::query(
+/// Numbers taken from a seller's sequence.
+struct Reserved {
+    first: i64,
+    /// Whether the seller has ever had a webhook endpoint (else there is nothing to
+    /// fan out).
+    has_endpoints: bool,
+}
+
+/// Takes `n` numbers of the seller's sequence.
+async fn reserve(tx: &mut Transaction<'_, Any>, seller_id: &str, n: i64) -> StoreResult<Reserved> {
+    let row = sqlx::query(
         "INSERT INTO seller_event_seq (seller_id, last_seq) VALUES ($1, $2)
          ON CONFLICT (seller_id) DO UPDATE SET last_seq = seller_event_seq.last_seq + $2
-         RETURNING last_seq",
+         RETURNING last_seq, has_endpoints",
     )
     .bind(seller_id)
     .bind(n)
     .fetch_one(&mut **tx)
-    .await?
-    .try_get("last_seq")?;
-    Ok(last - n + 1)
+    .await?;
+    let last: i64 = row.try_get("last_seq")?;
+    Ok(Reserved {
+        first: last - n + 1,
+        has_endpoints: row.try_get::<i64, _>("has_endpoints")? == 1,
+    })
+}
+
+/// Marks that the seller has a webhook endpoint, under its counter's lock (see
+/// [`reserve`]); in the transaction that creates the endpoint.
+pub(crate) async fn note_endpoint(
+    tx: &mut Transaction<'_, Any>,
+    seller_id: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO seller_event_seq (seller_id, last_seq, has_endpoints) VALUES ($1, 0, 1)
+         ON CONFLICT (seller_id) DO UPDATE SET has_endpoints = 1",
+    )
+    .bind(seller_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Appends events for a seller inside the caller's transaction.
@@ -154,8 +181,12 @@ pub(crate) async fn append(
     if events.is_empty() {
         return Ok(());
     }
-    let first = reserve(tx, seller_id, events.len() as i64).await?;
+    let reserved = reserve(tx, seller_id, events.len() as i64).await?;
+    let first = reserved.first;
     insert_numbered(tx, seller_id, first, events, now_ms).await?;
+    if !reserved.has_endpoints {
+        return Ok(());
+    }
     fan_out(
         tx,
         seller_id,
@@ -221,7 +252,8 @@ pub(crate) async fn append_intake_events(
     let (first_scans, first_scan_tail) = events.first_scans;
     let (missing, missing_tail) = events.missing;
     let total = 1 + i64::try_from(first_scans + missing).unwrap_or(i64::MAX);
-    let first = reserve(tx, events.seller_id, total).await?;
+    let reserved = reserve(tx, events.seller_id, total).await?;
+    let first = reserved.first;
     insert_numbered(
         tx,
         events.seller_id,
@@ -248,6 +280,9 @@ pub(crate) async fn append_intake_events(
             .into());
         }
         next += i64::try_from(n).unwrap_or(i64::MAX);
+    }
+    if !reserved.has_endpoints {
+        return Ok(());
     }
     fan_out(tx, events.seller_id, first, first + total - 1, now_ms).await
 }
@@ -297,8 +332,8 @@ async fn insert_parcel_events(
 }
 
 /// Creates the outbox rows of events `first..=last` for every enabled endpoint of
-/// the seller that subscribes to their type: one statement, none when the seller has
-/// no endpoint.
+/// the seller that subscribes to their type: one statement, not run for a seller that
+/// never had an endpoint.
 async fn fan_out(
     tx: &mut Transaction<'_, Any>,
     seller_id: &str,

@@ -107,6 +107,7 @@ impl Store {
         now_ms: i64,
     ) -> StoreResult<WebhookRecord> {
         let webhook_id = new_id("WH");
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO webhook_endpoint (webhook_id, seller_id, url, event_types, secret, created_at_ms)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -117,8 +118,10 @@ impl Store {
         .bind(types_column(event_types))
         .bind(secret)
         .bind(now_ms)
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
+        super::events::note_endpoint(&mut tx, seller_id).await?;
+        tx.commit().await?;
         self.get_webhook(seller_id, &webhook_id).await
     }
 
