@@ -437,6 +437,21 @@ struct Setup {
     bags: Vec<Bag>,
 }
 
+/// A 100 g parcel of 20 x 15 x 10 cm for SZX, its order named after it.
+fn small_parcel(tracking_number: &str) -> Value {
+    json!({"tracking_number": tracking_number, "order_id": format!("O-{tracking_number}"),
+           "weight_g": 100, "length_cm": 20.0, "width_cm": 15.0, "height_cm": 10.0,
+           "sorting_center": "SZX"})
+}
+
+/// Fails on a registration answer that rejected any parcel.
+fn none_rejected(body: &Value) -> Result<(), BoxError> {
+    if body["rejected"] != 0 {
+        return Err(format!("parcels rejected: {body}").into());
+    }
+    Ok(())
+}
+
 /// Today in China: pickup dates and the eligibility window are days in UTC+8.
 fn china_today() -> Result<chrono::NaiveDate, BoxError> {
     let china = FixedOffset::east_opt(8 * 3600).ok_or("offset")?;
@@ -514,13 +529,7 @@ async fn set_up(api: &Api, args: &Args) -> Result<Setup, BoxError> {
         .map(|i| format!("{prefix}{i:07}"))
         .collect();
     for chunk in tracking.chunks(1000) {
-        let parcels: Vec<Value> = chunk
-            .iter()
-            .map(|t| {
-                json!({"tracking_number": t, "order_id": format!("O-{t}"), "weight_g": 100,
-                       "length_cm": 20.0, "width_cm": 15.0, "height_cm": 10.0, "sorting_center": "SZX"})
-            })
-            .collect();
+        let parcels: Vec<Value> = chunk.iter().map(|t| small_parcel(t)).collect();
         let body = api
             .expect(
                 Method::POST,
@@ -530,9 +539,7 @@ async fn set_up(api: &Api, args: &Args) -> Result<Setup, BoxError> {
                 StatusCode::OK,
             )
             .await?;
-        if body["rejected"] != 0 {
-            return Err(format!("parcels rejected: {body}").into());
-        }
+        none_rejected(&body)?;
     }
 
     let mut bags = Vec::with_capacity(args.bags);
@@ -795,11 +802,7 @@ async fn mixed(api: &Api, setup: &Setup, args: &Args, weight_g: i64) -> Result<(
                     "route" => (Method::GET, format!("/v1/courier/pickups?date={today}&limit=20"), &courier, Value::Null),
                     "register" => {
                         let parcels: Vec<Value> = (registered..registered + REGISTER_PARCELS)
-                            .map(|n| {
-                                let t = format!("{prefix}C{w:03}N{n:07}");
-                                json!({"tracking_number": t, "order_id": format!("O-{t}"), "weight_g": 100,
-                                       "length_cm": 20.0, "width_cm": 15.0, "height_cm": 10.0, "sorting_center": "SZX"})
-                            })
+                            .map(|n| small_parcel(&format!("{prefix}C{w:03}N{n:07}")))
                             .collect();
                         registered += REGISTER_PARCELS;
                         (Method::POST, format!("/v1/sellers/{seller_id}/parcels"), &seller_token, json!({"parcels": parcels}))

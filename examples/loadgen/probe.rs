@@ -3,7 +3,10 @@
 //! its own stops whatever the database holds). Run it on an empty database and on a
 //! grown one: the two tables side by side are the growth figures of BENCHMARKS.md.
 
-use super::{Api, BoxError, china_today, new_scanners, new_seller, quantile_ms, str_field};
+use super::{
+    Api, BoxError, china_today, new_scanners, new_seller, none_rejected, quantile_ms, small_parcel,
+    str_field,
+};
 use chrono::Utc;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -99,13 +102,7 @@ pub(super) async fn run(api: &Api, operator: &str, n: usize) -> Result<(), BoxEr
         let lot: Vec<String> = (0..PARCELS)
             .map(|k| format!("{prefix}{i:04}{k:03}"))
             .collect();
-        let parcels: Vec<Value> = lot
-            .iter()
-            .map(|t| {
-                json!({"tracking_number": t, "order_id": format!("O-{t}"), "weight_g": 100,
-                       "length_cm": 20.0, "width_cm": 15.0, "height_cm": 10.0, "sorting_center": "SZX"})
-            })
-            .collect();
+        let parcels: Vec<Value> = lot.iter().map(|t| small_parcel(t)).collect();
         let body = timed(
             api,
             &mut register,
@@ -116,9 +113,7 @@ pub(super) async fn run(api: &Api, operator: &str, n: usize) -> Result<(), BoxEr
             StatusCode::OK,
         )
         .await?;
-        if body["rejected"] != 0 {
-            return Err(format!("parcels rejected: {body}").into());
-        }
+        none_rejected(&body)?;
         lots.push(lot);
     }
     register.print();

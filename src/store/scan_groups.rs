@@ -20,7 +20,7 @@
 //! on PostgreSQL, so groups form only when writers are busy: one request on an idle
 //! server runs at once, alone.
 
-use super::scans::{ScanEvent, ScanReach, ScanResult};
+use super::scans::{Posting, ScanEvent, ScanReach, ScanResult};
 use super::{Store, StoreError, StoreResult};
 use crate::domain::{BagLimits, Principal};
 use std::collections::HashSet;
@@ -90,6 +90,17 @@ struct Job {
 }
 
 impl Job {
+    /// The job's scans as the batch applies them.
+    fn posting(&self) -> Posting<'_> {
+        Posting {
+            poster: &self.poster,
+            reach: &self.reach,
+            events: &self.events,
+            rules: (&self.limits, self.skew_ms),
+            now_ms: self.now_ms,
+        }
+    }
+
     /// Whether `self` may join a run of `run`'s poster holding `ids`.
     fn joins(&self, run: &Job, ids: &HashSet<&str>, events: usize) -> bool {
         self.poster == run.poster
@@ -134,7 +145,15 @@ impl Store {
         now_ms: i64,
     ) -> StoreResult<Vec<ScanResult>> {
         if !self.scan_groups.enabled {
-            return self.apply_alone(poster, reach, events, rules, now_ms).await;
+            return self
+                .apply_alone(Posting {
+                    poster,
+                    reach,
+                    events,
+                    rules,
+                    now_ms,
+                })
+                .await;
         }
         let (reply, mut answer) = oneshot::channel();
         self.scan_groups.push(Job {
@@ -197,9 +216,12 @@ impl Store {
             let head = &run[0];
             let events: Vec<ScanEvent> = run.iter().flat_map(|j| j.events.clone()).collect();
             let now_ms = run.iter().map(|j| j.now_ms).max().unwrap_or(head.now_ms);
-            let rules = (&head.limits, head.skew_ms);
             if let Ok(Some(mut results)) = self
-                .try_apply_scans(&head.poster, &head.reach, &events, rules, now_ms)
+                .try_apply_scans(Posting {
+                    events: &events,
+                    now_ms,
+                    ..head.posting()
+                })
                 .await
             {
                 self.scan_groups.committed(run.len());
@@ -212,36 +234,18 @@ impl Store {
             }
         }
         for job in run {
-            let result = self
-                .apply_alone(
-                    &job.poster,
-                    &job.reach,
-                    &job.events,
-                    (&job.limits, job.skew_ms),
-                    job.now_ms,
-                )
-                .await;
+            let result = self.apply_alone(job.posting()).await;
             let _ = job.reply.send(result);
         }
     }
 
     /// One request's batch in its own transaction.
-    async fn apply_alone(
-        &self,
-        poster: &Principal,
-        reach: &ScanReach,
-        events: &[ScanEvent],
-        rules: (&BagLimits, i64),
-        now_ms: i64,
-    ) -> StoreResult<Vec<ScanResult>> {
+    async fn apply_alone(&self, posting: Posting<'_>) -> StoreResult<Vec<ScanResult>> {
         // A repeat racing its first posting on another server makes the final insert
         // of the event rows conflict: the batch then rolls back and runs again, and
         // finds the first posting stored (PostgreSQL; SQLite has a single writer).
         for _ in 0..3 {
-            if let Some(results) = self
-                .try_apply_scans(poster, reach, events, rules, now_ms)
-                .await?
-            {
+            if let Some(results) = self.try_apply_scans(posting).await? {
                 self.scan_groups.committed(1);
                 return Ok(results);
             }

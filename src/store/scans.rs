@@ -171,6 +171,17 @@ pub(super) struct BagFacts {
     pub(super) booked_at_ms: i64,
 }
 
+/// One poster's batch of scans, what it may reach, the rules it is checked against
+/// (bag limits, clock skew) and when it is recorded.
+#[derive(Clone, Copy)]
+pub(super) struct Posting<'a> {
+    pub(super) poster: &'a Principal,
+    pub(super) reach: &'a ScanReach,
+    pub(super) events: &'a [ScanEvent],
+    pub(super) rules: (&'a BagLimits, i64),
+    pub(super) now_ms: i64,
+}
+
 /// Which bags a batch of scans may reach. A courier reaches the bags of handovers in
 /// its cities; live scanners reach only live sellers' bags, and the sandbox (which
 /// plays the courier and the sorting center for a test-mode seller) only test-mode
@@ -204,12 +215,15 @@ impl Store {
     /// meanwhile (nothing of this attempt is kept).
     pub(super) async fn try_apply_scans(
         &self,
-        poster: &Principal,
-        reach: &ScanReach,
-        events: &[ScanEvent],
-        rules: (&BagLimits, i64),
-        now_ms: i64,
+        posting: Posting<'_>,
     ) -> StoreResult<Option<Vec<ScanResult>>> {
+        let Posting {
+            poster,
+            reach,
+            events,
+            rules,
+            now_ms,
+        } = posting;
         let poster_key = poster.key();
         let mut tx = self.begin_write().await?;
         let bag_ids: Vec<String> = events.iter().map(|e| e.bag_id.clone()).collect();
