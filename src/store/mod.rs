@@ -506,7 +506,11 @@ mod tests {
         assert!(!plan[0].contains("tracking_number=?"), "{plan:?}");
         store.writer.close().await;
         store.reader.close().await;
-        let _ = std::fs::remove_file(&path);
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
     }
 
     #[test]
