@@ -77,6 +77,14 @@ impl ScanGroups {
     }
 }
 
+/// Consecutive jobs that share one transaction, and their event ids.
+struct Run {
+    jobs: Vec<Job>,
+    ids: HashSet<String>,
+    /// A job that repeats an event id runs alone.
+    alone: bool,
+}
+
 /// One request's scans, waiting to be applied.
 #[derive(Debug)]
 struct Job {
@@ -101,17 +109,14 @@ impl Job {
         }
     }
 
-    /// Whether `self` may join a run of `run`'s poster holding `ids`.
-    fn joins(&self, run: &Job, ids: &HashSet<&str>, events: usize) -> bool {
-        self.poster == run.poster
-            && self.reach == run.reach
-            && self.limits == run.limits
-            && self.skew_ms == run.skew_ms
-            && events + self.events.len() <= MAX_GROUP_EVENTS
-            && self
-                .events
-                .iter()
-                .all(|e| !ids.contains(e.event_id.as_str()))
+    /// Whether `self` may join a run headed by `head` whose events hold `ids`.
+    fn joins(&self, head: &Job, ids: &HashSet<String>) -> bool {
+        self.poster == head.poster
+            && self.reach == head.reach
+            && self.limits == head.limits
+            && self.skew_ms == head.skew_ms
+            && ids.len() + self.events.len() <= MAX_GROUP_EVENTS
+            && self.events.iter().all(|e| !ids.contains(&e.event_id))
     }
 
     /// Whether the job names one event id twice (its duplicate's result cites the
@@ -186,25 +191,24 @@ impl Store {
     /// Applies queued jobs: consecutive jobs of one poster as one transaction each,
     /// and every job alone when its run's transaction does not go through.
     async fn run_group(self, jobs: Vec<Job>, permit: OwnedSemaphorePermit) {
-        let mut runs: Vec<Vec<Job>> = Vec::new();
+        let mut runs: Vec<Run> = Vec::new();
         for job in jobs {
-            if let Some(run) = runs.last_mut().filter(|r| {
-                !job.repeats_an_id() && {
-                    let head = &r[0];
-                    let ids: HashSet<&str> = r
-                        .iter()
-                        .flat_map(|j| j.events.iter().map(|e| e.event_id.as_str()))
-                        .collect();
-                    !head.repeats_an_id() && job.joins(head, &ids, ids.len())
+            let alone = job.repeats_an_id();
+            match runs.last_mut() {
+                Some(run) if !alone && !run.alone && job.joins(&run.jobs[0], &run.ids) => {
+                    run.ids
+                        .extend(job.events.iter().map(|e| e.event_id.clone()));
+                    run.jobs.push(job);
                 }
-            }) {
-                run.push(job);
-            } else {
-                runs.push(vec![job]);
+                _ => runs.push(Run {
+                    ids: job.events.iter().map(|e| e.event_id.clone()).collect(),
+                    alone,
+                    jobs: vec![job],
+                }),
             }
         }
         for run in runs {
-            self.run_together(run).await;
+            self.run_together(run.jobs).await;
         }
         drop(permit);
     }
