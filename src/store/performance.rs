@@ -158,11 +158,13 @@ impl Store {
         if moved.rows_affected() == 0 {
             return Ok(());
         }
-        for chunk in checks.chunks(super::rows_per_statement(self.backend, 5)) {
+        // Years of days at once when a seller's first order is long past: thousands of
+        // rows a statement (anonymous placeholders on SQLite, `store::InOrder`).
+        for chunk in checks.chunks(super::InOrder::rows_per_statement(5)) {
             let sql = format!(
                 "INSERT INTO vacation_day (seller_id, day, in_vacation, reason, decided_at_ms) VALUES {}
                  ON CONFLICT (seller_id, day) DO NOTHING",
-                super::values_rows(chunk.len(), 5)
+                super::InOrder::new(self.backend).rows(chunk.len(), 5)
             );
             let mut query = sqlx::query(&sql);
             for c in chunk {
