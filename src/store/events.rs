@@ -42,12 +42,12 @@ pub struct EventRecord {
     pub data: String,
 }
 
-/// Which parcels of a bag a set-based append reports. Both are read from the parcels
-/// found at the bag's intake (`intake_parcel`) before the intake updates the parcels,
-/// so "first scan not set yet" names exactly the parcels this intake gives one.
+/// Which parcels of a bag a set-based append reports. Both are read before the
+/// intake updates the parcels, so "first scan not set yet" names exactly the parcels
+/// this intake gives one.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum ParcelEvents {
-    /// Parcels found at the bag's intake that have no first scan yet.
+    /// Parcels of the bag found at its intake that have no first scan yet.
     FirstScan,
     /// Parcels of the bag not found at its intake.
     Missing,
@@ -242,6 +242,8 @@ pub(crate) struct IntakeEvents<'a> {
     pub first_scans: (u64, &'a str),
     /// How many missing parcels, and the tail of their `data`.
     pub missing: (u64, &'a str),
+    /// The bag's parcels not found, sorted.
+    pub missing_parcels: &'a [String],
 }
 
 pub(crate) async fn append_intake_events(
@@ -299,16 +301,21 @@ async fn insert_parcel_events(
     recorded_at_ms: i64,
     rest: &str,
 ) -> StoreResult<u64> {
+    let missing = events.missing_parcels;
     let (event_type, condition) = match which {
         ParcelEvents::FirstScan => (
             EventType::ParcelFirstScan,
-            "bag_id = $1 AND first_scan_at_ms IS NULL
-             AND tracking_number IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)",
+            format!(
+                "bag_id = $1 AND first_scan_at_ms IS NULL{}",
+                super::intake::not_in(8, missing.len())
+            ),
         ),
         ParcelEvents::Missing => (
             EventType::ParcelMissing,
-            "bag_id = $1
-             AND tracking_number NOT IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)",
+            format!(
+                "bag_id = $1 AND tracking_number IN ({})",
+                placeholders(8, missing.len())
+            ),
         ),
     };
     let sql = format!(
@@ -318,16 +325,18 @@ async fn insert_parcel_events(
                 $6, $2, '{{\"tracking_number\":\"' || tracking_number || $7
          FROM parcel WHERE {condition}"
     );
-    let done = sqlx::query(&sql)
+    let mut query = sqlx::query(&sql)
         .bind(events.bag_id)
         .bind(recorded_at_ms)
         .bind(events.seller_id)
         .bind(first)
         .bind(format!("{}_", new_id("EV")))
         .bind(event_type.as_str())
-        .bind(rest)
-        .execute(&mut **tx)
-        .await?;
+        .bind(rest);
+    for t in missing {
+        query = query.bind(t);
+    }
+    let done = query.execute(&mut **tx).await?;
     Ok(done.rows_affected())
 }
 

@@ -42,6 +42,7 @@ pub(super) async fn received(
         .filter(|t| !found_set.contains(t.as_str()))
         .cloned()
         .collect();
+    missing.sort();
     if let Err(refusal) = mark_bag_received(tx, event, bag, !missing.is_empty(), now_ms).await? {
         return Ok(Err(refusal));
     }
@@ -79,10 +80,9 @@ pub(super) async fn received(
         missing: missing.len(),
         unregistered: unregistered.len(),
     };
-    intake_events(tx, event, bag, &counts, now_ms).await?;
-    backdate_first_scans(tx, event, bag, now_ms).await?;
+    intake_events(tx, event, bag, &counts, &missing, now_ms).await?;
+    backdate_first_scans(tx, event, bag, &missing, now_ms).await?;
     let unregistered_known = first_scan_at_intake(tx, event, bag, &unregistered, now_ms).await?;
-    missing.sort();
     let order_cancelled = void_order_parcels(tx, &event.bag_id).await?;
     Ok(Ok(ScanResult {
         order_cancelled,
@@ -213,27 +213,26 @@ async fn mark_bag_received(
 }
 
 /// The parcels registered in the bag, and those of them with no first scan yet.
+/// One row, not one per parcel: each row a query returns is a hand-off from the
+/// database driver's worker (see `store::split_list`).
 async fn registered_parcels(
     tx: &mut Transaction<'_, Any>,
     bag_id: &str,
 ) -> StoreResult<(HashSet<String>, HashSet<String>)> {
-    let mut registered = HashSet::new();
-    let mut unscanned = HashSet::new();
-    for row in sqlx::query(
-        "SELECT tracking_number, CASE WHEN first_scan_at_ms IS NULL THEN 1 ELSE 0 END AS unscanned
+    let row = sqlx::query(
+        "SELECT string_agg(tracking_number, ',') AS registered,
+                string_agg(CASE WHEN first_scan_at_ms IS NULL THEN tracking_number END, ',') AS unscanned
          FROM parcel WHERE bag_id = $1",
     )
     .bind(bag_id)
-    .fetch_all(&mut **tx)
-    .await?
-    {
-        let tracking_number: String = row.try_get("tracking_number")?;
-        if super::get_flag(&row, "unscanned")? {
-            unscanned.insert(tracking_number.clone());
-        }
-        registered.insert(tracking_number);
-    }
-    Ok((registered, unscanned))
+    .fetch_one(&mut **tx)
+    .await?;
+    let registered = super::split_list(row.try_get("registered")?);
+    let unscanned = super::split_list(row.try_get("unscanned")?);
+    Ok((
+        registered.into_iter().collect(),
+        unscanned.into_iter().collect(),
+    ))
 }
 
 /// Step 4: every parcel found in the bag is recorded, registered in it or not.
@@ -267,42 +266,63 @@ async fn record_found(
     Ok(())
 }
 
-/// Step 6 (rule 15), after the events of step 5, one statement: registered parcels
-/// found are received, with the bag's pickup as first scan (the intake time when no
-/// pickup was reported), unless they have one already; the rest of the bag is missing.
+/// Step 6 (rule 15), after the events of step 5: the bag's parcels found (all but
+/// `missing`, sorted) are received, with the bag's pickup as first scan (the intake
+/// time when no pickup was reported), unless they have one already; the others are
+/// missing. One statement each.
 async fn backdate_first_scans(
     tx: &mut Transaction<'_, Any>,
     event: &ScanEvent,
     bag: &BagFacts,
+    missing: &[String],
     now_ms: i64,
 ) -> StoreResult<()> {
     let (basis_at, basis) = match bag.picked_up_at_ms {
         Some(at) => (at, FirstScanBasis::BagPickup),
         None => (event.occurred_at_ms, FirstScanBasis::Intake),
     };
-    sqlx::query(
+    let sql = format!(
         "UPDATE parcel SET
-           intake_status = CASE WHEN tracking_number IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)
-                           THEN 'received' ELSE 'missing' END,
-           first_scan_basis = CASE WHEN first_scan_at_ms IS NULL
-                                AND tracking_number IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)
-                              THEN $3 ELSE first_scan_basis END,
-           first_scan_recorded_at_ms = CASE WHEN first_scan_at_ms IS NULL
-                                AND tracking_number IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)
-                              THEN $4 ELSE first_scan_recorded_at_ms END,
-           first_scan_at_ms = CASE WHEN first_scan_at_ms IS NULL
-                                AND tracking_number IN (SELECT tracking_number FROM intake_parcel WHERE bag_id = $1)
-                              THEN $2 ELSE first_scan_at_ms END,
+           intake_status = 'received',
+           first_scan_basis = CASE WHEN first_scan_at_ms IS NULL THEN $3 ELSE first_scan_basis END,
+           first_scan_recorded_at_ms = CASE WHEN first_scan_at_ms IS NULL THEN $4 ELSE first_scan_recorded_at_ms END,
+           first_scan_at_ms = CASE WHEN first_scan_at_ms IS NULL THEN $2 ELSE first_scan_at_ms END,
            updated_at_ms = $4
-         WHERE bag_id = $1",
-    )
-    .bind(&event.bag_id)
-    .bind(basis_at)
-    .bind(basis.as_str())
-    .bind(now_ms)
-    .execute(&mut **tx)
-    .await?;
+         WHERE bag_id = $1{}",
+        not_in(5, missing.len())
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(&event.bag_id)
+        .bind(basis_at)
+        .bind(basis.as_str())
+        .bind(now_ms);
+    for t in missing {
+        query = query.bind(t);
+    }
+    query.execute(&mut **tx).await?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE parcel SET intake_status = 'missing', updated_at_ms = $2
+         WHERE bag_id = $1 AND tracking_number IN ({})",
+        placeholders(3, missing.len())
+    );
+    let mut query = sqlx::query(&sql).bind(&event.bag_id).bind(now_ms);
+    for t in missing {
+        query = query.bind(t);
+    }
+    query.execute(&mut **tx).await?;
     Ok(())
+}
+
+/// ` AND tracking_number NOT IN ($start, ...)` for `n` parcels, or nothing for none.
+pub(super) fn not_in(start: usize, n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!(" AND tracking_number NOT IN ({})", placeholders(start, n))
+    }
 }
 
 /// Step 7: parcels registered with firstmile but not in this bag (of the same mode,
@@ -371,6 +391,7 @@ async fn intake_events(
     event: &ScanEvent,
     bag: &BagFacts,
     counts: &IntakeCounts,
+    missing: &[String],
     now_ms: i64,
 ) -> StoreResult<()> {
     let data = json!({"handover_id": bag.handover_id, "bag_id": bag.bag_id,
@@ -399,6 +420,7 @@ async fn intake_events(
             received: NewEvent::new(EventType::BagReceived, data),
             first_scans: (counts.first_scans as u64, &first_scan_tail),
             missing: (counts.missing as u64, &missing_tail),
+            missing_parcels: missing,
         },
         now_ms,
     )

@@ -45,14 +45,16 @@ async fn lock_rows(
     ids.dedup();
     for chunk in ids.chunks(super::rows_per_statement(Backend::Postgres, 1)) {
         let sql = format!(
-            "SELECT {key} FROM {table} WHERE {key} IN ({}) ORDER BY {key} FOR NO KEY UPDATE",
+            "SELECT COUNT(*) AS locked FROM
+               (SELECT {key} FROM {table} WHERE {key} IN ({}) ORDER BY {key} FOR NO KEY UPDATE) AS rows_in_order",
             placeholders(1, chunk.len())
         );
         let mut query = sqlx::query(&sql);
         for id in chunk {
             query = query.bind(*id);
         }
-        query.fetch_all(&mut **tx).await?;
+        // One row back, not one per locked row.
+        query.fetch_one(&mut **tx).await?;
     }
     Ok(())
 }
@@ -134,16 +136,15 @@ async fn parcels_of_bags(
     let mut out = Vec::new();
     for chunk in bag_ids.chunks(super::rows_per_statement(backend_of(tx), 1)) {
         let sql = format!(
-            "SELECT tracking_number FROM parcel WHERE bag_id IN ({})",
+            "SELECT string_agg(tracking_number, ',') AS parcels FROM parcel WHERE bag_id IN ({})",
             placeholders(1, chunk.len())
         );
         let mut query = sqlx::query(&sql);
         for id in chunk {
             query = query.bind(id);
         }
-        for row in query.fetch_all(&mut **tx).await? {
-            out.push(row.try_get("tracking_number")?);
-        }
+        let row = query.fetch_one(&mut **tx).await?;
+        out.extend(super::split_list(row.try_get("parcels")?));
     }
     Ok(out)
 }
