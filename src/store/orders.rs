@@ -404,21 +404,32 @@ fn voided_event(a: &Affected, update: Option<&&OrderUpdate>, removed: bool) -> N
 /// Locks the handovers not yet picked up among `handovers` and returns their open
 /// bags, read after the lock.
 /// Marks the intake rows of parcels whose order became void, for the sorting
-/// center's discrepancies (their `order_void` partial index).
+/// center's discrepancies (their `order_void` partial index). Rows of parcels found
+/// in a bag they were not registered in are found by tracking number (a partial
+/// index); rows of parcels found in their own bag by that bag (the primary key).
 async fn mark_void_at_intake(
     tx: &mut Transaction<'_, Any>,
     tracking: &[String],
 ) -> StoreResult<()> {
     for chunk in tracking.chunks(super::rows_per_statement(super::backend_of(tx), 1)) {
-        let sql = format!(
-            "UPDATE intake_parcel SET order_void = 1 WHERE tracking_number IN ({}) AND order_void = 0",
-            placeholders(1, chunk.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for t in chunk {
-            query = query.bind(t);
+        let list = placeholders(1, chunk.len());
+        for sql in [
+            format!(
+                "UPDATE intake_parcel SET order_void = 1
+                 WHERE tracking_number IN ({list}) AND registered = 0 AND order_void = 0"
+            ),
+            format!(
+                "UPDATE intake_parcel SET order_void = 1
+                 WHERE bag_id IN (SELECT bag_id FROM parcel WHERE tracking_number IN ({list}))
+                   AND tracking_number IN ({list}) AND registered = 1 AND order_void = 0"
+            ),
+        ] {
+            let mut query = sqlx::query(&sql);
+            for t in chunk {
+                query = query.bind(t);
+            }
+            query.execute(&mut **tx).await?;
         }
-        query.execute(&mut **tx).await?;
     }
     Ok(())
 }
