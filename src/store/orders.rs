@@ -401,8 +401,6 @@ fn voided_event(a: &Affected, update: Option<&&OrderUpdate>, removed: bool) -> N
     )
 }
 
-/// Locks the handovers not yet picked up among `handovers` and returns their open
-/// bags, read after the lock.
 /// Marks the intake rows of parcels whose order became void, for the sorting
 /// center's discrepancies (their `order_void` partial index). Rows of parcels found
 /// in a bag they were not registered in are found by tracking number (a partial
@@ -434,6 +432,8 @@ async fn mark_void_at_intake(
     Ok(())
 }
 
+/// Locks the handovers not yet picked up among `handovers` and returns their open
+/// bags, read after the lock.
 async fn lock_open_bags(
     tx: &mut Transaction<'_, Any>,
     handovers: &BTreeSet<&str>,

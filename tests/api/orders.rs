@@ -353,10 +353,52 @@ async fn parcels_of_orders_not_valid_are_not_planned(app: TestApp) {
     assert_eq!(bagged, ["PLN00002", "PLN00003"]);
 }
 
+/// A parcel found in a bag it was not registered in, whose order is voided after that
+/// intake, shows in the sorting center's discrepancies under the bag it was found in.
+async fn an_order_voided_after_a_stray_parcel_was_found_shows_in_discrepancies(app: TestApp) {
+    let seller = app.seller().await;
+    app.register(
+        &seller,
+        &[
+            with_order("STRAY001", "ST-1", 400),
+            with_order("BAGGED01", "ST-2", 300),
+        ],
+    )
+    .await;
+    let handover = app.book(&seller, &["BAGGED01".to_owned()]).await;
+    let bag = handover["bags"][0]["id"].as_str().expect("bag").to_owned();
+    let courier = app.courier().await;
+    let picked = app.pick_up(&courier, &bag, &app.now(), 700).await;
+    assert_eq!(picked["accepted"], true, "{picked}");
+    app.advance_hours(5);
+    let center = app.sorting_center("SZX").await;
+    let result = app
+        .receive(&center, &bag, &app.now(), &["BAGGED01", "STRAY001"])
+        .await;
+    assert_eq!(result["unregistered"], json!(["STRAY001"]), "{result}");
+    assert_eq!(result["order_cancelled"], Value::Null, "{result}");
+    let body = put_orders(&app, &seller, vec![update("ST-1", "invalid", None)]).await;
+    assert_eq!(body["parcels_flagged"], json!([]), "{body}");
+    let (_, report) = app
+        .get(
+            &format!("/v1/sorting-centers/SZX/discrepancies?date={}", app.today()),
+            &center,
+        )
+        .await;
+    let held: Vec<(&str, &str)> = report["order_cancelled"]
+        .as_array()
+        .expect("order_cancelled")
+        .iter()
+        .filter_map(|p| Some((p["tracking_number"].as_str()?, p["bag_id"].as_str()?)))
+        .collect();
+    assert_eq!(held, [("STRAY001", bag.as_str())], "{report}");
+}
+
 both!(
     updates_move_forward_by_precedence_and_repeat_harmlessly,
     bad_order_batches_are_refused_with_their_field,
     an_order_cancelled_before_pickup_leaves_its_bag_in_one_transaction,
     an_order_cancelled_after_pickup_is_flagged_at_intake,
+    an_order_voided_after_a_stray_parcel_was_found_shows_in_discrepancies,
     parcels_of_orders_not_valid_are_not_planned,
 );
