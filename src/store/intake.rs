@@ -1,9 +1,9 @@
-//! Intake at the sorting center (docs/rules.md, rule 15): the bag is received, the parcels found
-//! in it are recorded, and the bag's registered parcels become received (first scan
-//! backdated to the bag's pickup) or missing, set-based: one `UPDATE` for those found,
-//! one for those missing. A parcel found but
-//! not registered in the bag is accepted with the intake time as its first scan; a bag
-//! received with no pickup reported gets the intake time for all, and is marked.
+//! Intake at the sorting center (docs/rules.md, rule 15): the bag is received, the
+//! parcels found in it are recorded, and the bag's registered parcels become received
+//! (first scan backdated to the bag's pickup) or missing, set-based: one `UPDATE` for
+//! those found, one for those missing. A parcel found but not registered in the bag is
+//! accepted with the intake time as its first scan; a bag received with no pickup
+//! reported gets the intake time for all, and is marked.
 
 use super::events::{IntakeEvents, NewEvent, append, append_intake_events};
 use super::handovers::insert_event;
