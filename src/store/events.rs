@@ -151,7 +151,7 @@ async fn reserve(tx: &mut Transaction<'_, Any>, seller_id: &str, n: i64) -> Stor
     let last: i64 = row.try_get("last_seq")?;
     Ok(Reserved {
         first: last - n + 1,
-        has_endpoints: row.try_get::<i64, _>("has_endpoints")? == 1,
+        has_endpoints: super::get_flag(&row, "has_endpoints")?,
     })
 }
 
@@ -307,7 +307,7 @@ async fn insert_parcel_events(
             EventType::ParcelFirstScan,
             format!(
                 "bag_id = $1 AND first_scan_at_ms IS NULL{}",
-                super::intake::not_in(8, missing.len())
+                super::tracking_not_in(8, missing.len())
             ),
         ),
         ParcelEvents::Missing => (

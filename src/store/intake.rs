@@ -181,9 +181,9 @@ async fn lock_handover(
     Ok(Ok(()))
 }
 
-/// Step 3: the bag is received (marked when no pickup was reported).
-/// Marks the bag received (and whether parcels of it are missing, for the sorting
-/// center's discrepancies), or refuses a bag received before.
+/// Step 3: the bag is received (marked when no pickup was reported, and when parcels
+/// of it are missing, for the sorting center's discrepancies), or refused when it was
+/// received before.
 async fn mark_bag_received(
     tx: &mut Transaction<'_, Any>,
     event: &ScanEvent,
@@ -290,7 +290,7 @@ async fn backdate_first_scans(
            first_scan_at_ms = CASE WHEN first_scan_at_ms IS NULL THEN $2 ELSE first_scan_at_ms END,
            updated_at_ms = $4
          WHERE bag_id = $1{}",
-        not_in(5, missing.len())
+        super::tracking_not_in(5, missing.len())
     );
     let mut query = sqlx::query(&sql)
         .bind(&event.bag_id)
@@ -315,15 +315,6 @@ async fn backdate_first_scans(
     }
     query.execute(&mut **tx).await?;
     Ok(())
-}
-
-/// ` AND tracking_number NOT IN ($start, ...)` for `n` parcels, or nothing for none.
-pub(super) fn not_in(start: usize, n: usize) -> String {
-    if n == 0 {
-        String::new()
-    } else {
-        format!(" AND tracking_number NOT IN ({})", placeholders(start, n))
-    }
 }
 
 /// Step 7: parcels registered with firstmile but not in this bag (of the same mode,

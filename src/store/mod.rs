@@ -312,6 +312,15 @@ pub(crate) fn placeholders(start: usize, n: usize) -> String {
     out
 }
 
+/// ` AND tracking_number NOT IN ($start, ...)` for `n` parcels, or nothing for none.
+pub(crate) fn tracking_not_in(start: usize, n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!(" AND tracking_number NOT IN ({})", placeholders(start, n))
+    }
+}
+
 /// `($1, $2, $3), ($4, $5, $6), ...`: `rows` tuples of `cols` placeholders.
 pub(crate) fn values_rows(rows: usize, cols: usize) -> String {
     (0..rows)

@@ -219,6 +219,18 @@ async fn an_order_cancelled_before_pickup_leaves_its_bag_in_one_transaction(app:
     assert_eq!(body["code"], "parcel_cancelled");
 }
 
+/// Books `parcels` of the seller in one handover and has a courier pick its bag up;
+/// returns the handover and the bag's id.
+async fn booked_and_picked_up(app: &TestApp, seller: &Seller, parcels: &[&str]) -> (Value, String) {
+    let parcels: Vec<String> = parcels.iter().map(|p| (*p).to_owned()).collect();
+    let handover = app.book(seller, &parcels).await;
+    let bag = handover["bags"][0]["id"].as_str().expect("bag").to_owned();
+    let courier = app.courier().await;
+    let picked = app.pick_up(&courier, &bag, &app.now(), 700).await;
+    assert_eq!(picked["accepted"], true, "{picked}");
+    (handover, bag)
+}
+
 async fn an_order_cancelled_after_pickup_is_flagged_at_intake(app: TestApp) {
     let seller = app.seller().await;
     app.register(
@@ -229,12 +241,7 @@ async fn an_order_cancelled_after_pickup_is_flagged_at_intake(app: TestApp) {
         ],
     )
     .await;
-    let parcels: Vec<String> = ["LATE0001", "LATE0002"].map(String::from).to_vec();
-    let handover = app.book(&seller, &parcels).await;
-    let bag = handover["bags"][0]["id"].as_str().expect("bag").to_owned();
-    let courier = app.courier().await;
-    let picked = app.pick_up(&courier, &bag, &app.now(), 700).await;
-    assert_eq!(picked["accepted"], true, "{picked}");
+    let (handover, bag) = booked_and_picked_up(&app, &seller, &["LATE0001", "LATE0002"]).await;
     app.advance_hours(1);
     let body = put_orders(&app, &seller, vec![update("L-1", "invalid", None)]).await;
     assert_eq!(body["parcels_removed"], json!([]));
@@ -365,11 +372,7 @@ async fn an_order_voided_after_a_stray_parcel_was_found_shows_in_discrepancies(a
         ],
     )
     .await;
-    let handover = app.book(&seller, &["BAGGED01".to_owned()]).await;
-    let bag = handover["bags"][0]["id"].as_str().expect("bag").to_owned();
-    let courier = app.courier().await;
-    let picked = app.pick_up(&courier, &bag, &app.now(), 700).await;
-    assert_eq!(picked["accepted"], true, "{picked}");
+    let (_, bag) = booked_and_picked_up(&app, &seller, &["BAGGED01"]).await;
     app.advance_hours(5);
     let center = app.sorting_center("SZX").await;
     let result = app
