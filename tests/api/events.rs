@@ -265,6 +265,50 @@ async fn webhook_urls_are_checked(app: TestApp) {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+/// `bag.overdue` is written once per bag however many servers look (its dedup key is
+/// unique): sweeping twice adds nothing, and appending the same key again is refused.
+async fn an_overdue_bag_is_reported_once(app: TestApp) {
+    let seller = app.seller().await;
+    let courier = app.courier().await;
+    let parcels = app.register_many(&seller, "OVD", 1, 500).await;
+    let booked = app.book(&seller, &parcels).await;
+    let bag = booked["bags"][0]["id"].as_str().expect("bag").to_owned();
+    let picked = app.pick_up(&courier, &bag, &app.now(), 500).await;
+    assert_eq!(picked["accepted"], true, "{picked}");
+    app.advance_hours(24 * 5);
+    let store = &app.state.store;
+    let now = app.clock.now_ms();
+    firstmile::webhooks::sweep_overdue(store, now)
+        .await
+        .expect("sweep");
+    assert_eq!(
+        firstmile::webhooks::sweep_overdue(store, now)
+            .await
+            .expect("sweep"),
+        0
+    );
+    let due = store.overdue_bag_events(now).await.expect("due");
+    assert!(due.is_empty(), "{due:?}");
+    let again = firstmile::store::NewEvent {
+        event_type: firstmile::domain::EventType::BagOverdue,
+        data: json!({"bag_id": bag}),
+        dedup_key: Some(format!("bag.overdue:{bag}")),
+    };
+    match store.append_events(&seller.id, &[again], now).await {
+        Err(firstmile::store::StoreError::Database(e)) => {
+            assert!(firstmile::store::StoreError::is_unique_violation(&e), "{e}")
+        }
+        other => panic!("a second bag.overdue was not refused: {other:?}"),
+    }
+    let overdue: Vec<Value> = feed(&app, &seller)
+        .await
+        .into_iter()
+        .filter(|e| e["type"] == "bag.overdue")
+        .collect();
+    assert_eq!(overdue.len(), 1, "{overdue:?}");
+    assert_eq!(overdue[0]["data"]["bag_id"], bag.as_str());
+}
+
 both!(
     rolled_back_booking_emits_no_event,
     feed_and_webhooks_carry_the_same_events,
@@ -272,4 +316,5 @@ both!(
     killed_server_delivers_after_restart,
     two_servers_deliver_every_event_once,
     webhook_urls_are_checked,
+    an_overdue_bag_is_reported_once,
 );
