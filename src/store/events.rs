@@ -8,7 +8,8 @@
 //! poller reading `seq > cursor` never skips one that commits later with a smaller
 //! number. A rolled-back change rolls back its numbers and its events with it.
 
-use super::{Store, StoreResult, placeholders};
+use super::together::{Arg, Outcome, Together};
+use super::{InOrder, Store, StoreResult, placeholders};
 use crate::domain::{EventType, new_id};
 use sqlx::{Any, Row, Transaction};
 
@@ -137,26 +138,38 @@ struct Reserved {
     has_endpoints: bool,
 }
 
-/// Takes `n` numbers of the seller's sequence.
-async fn reserve(tx: &mut Transaction<'_, Any>, seller_id: &str, n: i64) -> StoreResult<Reserved> {
-    let row = sqlx::query(
-        "INSERT INTO seller_event_seq (seller_id, last_seq) VALUES ($1, $2)
-         ON CONFLICT (seller_id) DO UPDATE SET last_seq = seller_event_seq.last_seq + $2
-         RETURNING last_seq, has_endpoints",
+impl Reserved {
+    /// Reads the counter's row returned by [`push_reserve`], for `n` numbers.
+    fn of(outcome: &Outcome, n: i64) -> StoreResult<Self> {
+        let row = outcome
+            .rows
+            .first()
+            .ok_or_else(|| sqlx::Error::Protocol("the event counter returned no row".into()))?;
+        let last: i64 = row.try_get("last_seq")?;
+        Ok(Self {
+            first: last - n + 1,
+            has_endpoints: super::get_flag(row, "has_endpoints")?,
+        })
+    }
+}
+
+/// Takes `n` numbers of the seller's sequence (the row it returns is read by
+/// [`Reserved::of`]); returns the statement's index in `together`.
+fn push_reserve(together: &mut Together, seller_id: &str, n: i64) -> usize {
+    let mut binds = InOrder::new(together.backend());
+    let (seller, first_n, more_n) = (binds.one(), binds.one(), binds.one());
+    together.push(
+        format!(
+            "INSERT INTO seller_event_seq (seller_id, last_seq) VALUES ({seller}, {first_n})
+             ON CONFLICT (seller_id) DO UPDATE SET last_seq = seller_event_seq.last_seq + {more_n}
+             RETURNING last_seq, has_endpoints"
+        ),
+        vec![seller_id.into(), n.into(), n.into()],
     )
-    .bind(seller_id)
-    .bind(n)
-    .fetch_one(&mut **tx)
-    .await?;
-    let last: i64 = row.try_get("last_seq")?;
-    Ok(Reserved {
-        first: last - n + 1,
-        has_endpoints: super::get_flag(&row, "has_endpoints")?,
-    })
 }
 
 /// Marks that the seller has a webhook endpoint, under its counter's lock (see
-/// [`reserve`]); in the transaction that creates the endpoint.
+/// [`push_reserve`]); in the transaction that creates the endpoint.
 pub(crate) async fn note_endpoint(
     tx: &mut Transaction<'_, Any>,
     seller_id: &str,
@@ -178,55 +191,100 @@ pub(crate) async fn append(
     events: &[NewEvent],
     now_ms: i64,
 ) -> StoreResult<()> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    let reserved = reserve(tx, seller_id, events.len() as i64).await?;
-    let first = reserved.first;
-    insert_numbered(tx, seller_id, first, events, now_ms).await?;
-    if !reserved.has_endpoints {
-        return Ok(());
-    }
-    fan_out(
-        tx,
-        seller_id,
-        first,
-        first + events.len() as i64 - 1,
-        now_ms,
-    )
-    .await
+    let mut together = Together::new(super::backend_of(tx));
+    let pending = push_append(&mut together, seller_id, events, now_ms);
+    let outcomes = together.run(tx).await?;
+    pending.finish(tx, &outcomes, now_ms).await
 }
 
-/// Inserts `events` numbered from `first` (numbers the caller reserved).
-async fn insert_numbered(
-    tx: &mut Transaction<'_, Any>,
+/// An append whose statements were added to a [`Together`]: [`PendingAppend::finish`]
+/// fans its events out once they have run.
+pub(crate) struct PendingAppend {
+    seller_id: String,
+    n: i64,
+    /// The counter's statement, `None` when there were no events.
+    reserve: Option<usize>,
+}
+
+/// Adds an append of `events` for a seller to `together`: the numbers are taken from
+/// the seller's counter and the events inserted with them, two statements that can
+/// travel together because the insert reads its numbers from the counter's row.
+pub(crate) fn push_append(
+    together: &mut Together,
     seller_id: &str,
-    first: i64,
     events: &[NewEvent],
     now_ms: i64,
-) -> StoreResult<()> {
-    let columns = 7;
-    let backend = super::backend_of(tx);
-    let per = super::InOrder::rows_per_statement(columns);
-    for (c, chunk) in events.chunks(per).enumerate() {
-        let sql = format!(
-            "INSERT INTO event (seller_id, seq, event_id, event_type, created_at_ms, data, dedup_key) VALUES {}",
-            super::InOrder::new(backend).rows(chunk.len(), columns)
-        );
-        let mut query = sqlx::query(&sql);
-        for (i, e) in chunk.iter().enumerate() {
-            query = query
-                .bind(seller_id)
-                .bind(first + (c * per + i) as i64)
-                .bind(new_id("EV"))
-                .bind(e.event_type.as_str())
-                .bind(now_ms)
-                .bind(e.data.to_string())
-                .bind(e.dedup_key.clone());
-        }
-        query.execute(&mut **tx).await?;
+) -> PendingAppend {
+    let n = events.len() as i64;
+    let reserve = (!events.is_empty()).then(|| {
+        let at = push_reserve(together, seller_id, n);
+        push_numbered(together, seller_id, events, 0, now_ms);
+        at
+    });
+    PendingAppend {
+        seller_id: seller_id.to_owned(),
+        n,
+        reserve,
     }
-    Ok(())
+}
+
+impl PendingAppend {
+    /// Fans the appended events out to the seller's endpoints, if it ever had one.
+    pub(crate) async fn finish(
+        self,
+        tx: &mut Transaction<'_, Any>,
+        outcomes: &[Outcome],
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        let Some(at) = self.reserve else {
+            return Ok(());
+        };
+        let reserved = Reserved::of(&outcomes[at], self.n)?;
+        if !reserved.has_endpoints {
+            return Ok(());
+        }
+        let last = reserved.first + self.n - 1;
+        fan_out(tx, &self.seller_id, reserved.first, last, now_ms).await
+    }
+}
+
+/// Inserts `events`, numbered in order up to `after` numbers before the seller's
+/// counter as it stands (the caller took their numbers, and `after` more, just before).
+fn push_numbered(
+    together: &mut Together,
+    seller_id: &str,
+    events: &[NewEvent],
+    after: i64,
+    now_ms: i64,
+) {
+    let columns = 6;
+    let per = InOrder::rows_per_statement(columns);
+    for (c, chunk) in events.chunks(per).enumerate() {
+        // How far before the counter's value each event's number lies.
+        let behind_last = |i: usize| after + (events.len() - 1 - (c * per + i)) as i64;
+        let mut binds = InOrder::new(together.backend());
+        let types = ["BIGINT", "TEXT", "TEXT", "BIGINT", "TEXT", "TEXT"];
+        let rows = binds.cast_rows(chunk.len(), &types);
+        let sql = format!(
+            "INSERT INTO event (seller_id, seq, event_id, event_type, created_at_ms, data, dedup_key)
+             SELECT c.seller_id, c.last_seq - v.column1, v.column2, v.column3, v.column4, v.column5, v.column6
+             FROM (VALUES {rows}) AS v JOIN seller_event_seq c ON c.seller_id = {}",
+            binds.one()
+        );
+        let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * columns + 1);
+        for (i, e) in chunk.iter().enumerate() {
+            args.extend([
+                Arg::Int(behind_last(i)),
+                new_id("EV").into(),
+                e.event_type.as_str().into(),
+                now_ms.into(),
+                e.data.to_string().into(),
+                e.dedup_key.clone().into(),
+            ]);
+        }
+        args.push(seller_id.into());
+        together.push(sql, args);
+    }
 }
 
 /// The events of a bag's intake, in this order: `bag.received`, one
@@ -253,18 +311,21 @@ pub(crate) async fn append_intake_events(
 ) -> StoreResult<()> {
     let (first_scans, first_scan_tail) = events.first_scans;
     let (missing, missing_tail) = events.missing;
-    let total = 1 + i64::try_from(first_scans + missing).unwrap_or(i64::MAX);
-    let reserved = reserve(tx, events.seller_id, total).await?;
-    let first = reserved.first;
-    insert_numbered(
-        tx,
+    let parcels = i64::try_from(first_scans + missing).unwrap_or(i64::MAX);
+    let total = 1 + parcels;
+    // All travel together (`together.rs`): each insert reads its numbers from the
+    // counter's row, the first `total - 1` before its value for `bag.received`.
+    let mut together = Together::new(super::backend_of(tx));
+    let reserve = push_reserve(&mut together, events.seller_id, total);
+    push_numbered(
+        &mut together,
         events.seller_id,
-        first,
         std::slice::from_ref(&events.received),
+        parcels,
         now_ms,
-    )
-    .await?;
-    let mut next = first + 1;
+    );
+    let mut expected = Vec::new();
+    let mut behind = parcels;
     for (which, n, tail) in [
         (ParcelEvents::FirstScan, first_scans, first_scan_tail),
         (ParcelEvents::Missing, missing, missing_tail),
@@ -272,7 +333,13 @@ pub(crate) async fn append_intake_events(
         if n == 0 {
             continue;
         }
-        let done = insert_parcel_events(tx, &events, which, next, now_ms, tail).await?;
+        let at = push_parcel_events(&mut together, &events, which, behind, now_ms, tail);
+        expected.push((at, which, n));
+        behind -= i64::try_from(n).unwrap_or(i64::MAX);
+    }
+    let outcomes = together.run(tx).await?;
+    for (at, which, n) in expected {
+        let done = outcomes[at].rows_affected;
         if done != n {
             // The caller's count and the rows disagree: nothing of the intake stays.
             return Err(sqlx::Error::Protocol(format!(
@@ -281,63 +348,81 @@ pub(crate) async fn append_intake_events(
             ))
             .into());
         }
-        next += i64::try_from(n).unwrap_or(i64::MAX);
     }
+    let reserved = Reserved::of(&outcomes[reserve], total)?;
     if !reserved.has_endpoints {
         return Ok(());
     }
-    fan_out(tx, events.seller_id, first, first + total - 1, now_ms).await
+    fan_out(
+        tx,
+        events.seller_id,
+        reserved.first,
+        reserved.first + total - 1,
+        now_ms,
+    )
+    .await
 }
 
-/// Inserts one event per parcel of the bag that `which` names, numbered from `first`
-/// in tracking-number order; returns how many. Every parcel's `data` is
-/// `{tracking_number` + `rest` (a JSON object tail shared by the bag's parcels,
-/// starting with a comma, or `}`).
-async fn insert_parcel_events(
-    tx: &mut Transaction<'_, Any>,
+/// Inserts one event per parcel of the bag that `which` names, in tracking-number
+/// order, numbered up to `behind` before the seller's counter as it stands (the
+/// caller took their numbers just before); returns the statement's index. Every
+/// parcel's `data` is `{tracking_number` + `rest` (a JSON object tail shared by the
+/// bag's parcels, starting with a comma, or `}`).
+fn push_parcel_events(
+    together: &mut Together,
     events: &IntakeEvents<'_>,
     which: ParcelEvents,
-    first: i64,
+    behind: i64,
     recorded_at_ms: i64,
     rest: &str,
-) -> StoreResult<u64> {
+) -> usize {
     let missing = events.missing_parcels;
-    let (event_type, condition) = match which {
+    let mut b = InOrder::new(together.backend());
+    let (back, id_prefix, event_type, recorded, tail, seller, bag) = (
+        b.one(),
+        b.one(),
+        b.one(),
+        b.one(),
+        b.one(),
+        b.one(),
+        b.one(),
+    );
+    let (event_type_name, condition) = match which {
         ParcelEvents::FirstScan => (
             EventType::ParcelFirstScan,
-            format!(
-                "bag_id = $1 AND first_scan_at_ms IS NULL{}",
-                super::tracking_not_in(8, missing.len())
-            ),
+            if missing.is_empty() {
+                "p.first_scan_at_ms IS NULL".to_owned()
+            } else {
+                format!(
+                    "p.first_scan_at_ms IS NULL AND p.tracking_number NOT IN ({})",
+                    b.list(missing.len())
+                )
+            },
         ),
         ParcelEvents::Missing => (
             EventType::ParcelMissing,
-            format!(
-                "bag_id = $1 AND tracking_number IN ({})",
-                placeholders(8, missing.len())
-            ),
+            format!("p.tracking_number IN ({})", b.list(missing.len())),
         ),
     };
     let sql = format!(
         "INSERT INTO event (seller_id, seq, event_id, event_type, created_at_ms, data)
-         SELECT $3, $4 + ROW_NUMBER() OVER (ORDER BY tracking_number) - 1,
-                $5 || CAST(ROW_NUMBER() OVER (ORDER BY tracking_number) AS TEXT),
-                $6, $2, '{{\"tracking_number\":\"' || tracking_number || $7
-         FROM parcel WHERE {condition}"
+         SELECT c.seller_id, c.last_seq - {back} + ROW_NUMBER() OVER (ORDER BY p.tracking_number),
+                {id_prefix} || CAST(ROW_NUMBER() OVER (ORDER BY p.tracking_number) AS TEXT),
+                {event_type}, {recorded}, '{{\"tracking_number\":\"' || p.tracking_number || {tail}
+         FROM parcel p JOIN seller_event_seq c ON c.seller_id = {seller}
+         WHERE p.bag_id = {bag} AND {condition}"
     );
-    let mut query = sqlx::query(&sql)
-        .bind(events.bag_id)
-        .bind(recorded_at_ms)
-        .bind(events.seller_id)
-        .bind(first)
-        .bind(format!("{}_", new_id("EV")))
-        .bind(event_type.as_str())
-        .bind(rest);
-    for t in missing {
-        query = query.bind(t);
-    }
-    let done = query.execute(&mut **tx).await?;
-    Ok(done.rows_affected())
+    let mut args: Vec<Arg> = vec![
+        Arg::Int(behind),
+        format!("{}_", new_id("EV")).into(),
+        event_type_name.as_str().into(),
+        recorded_at_ms.into(),
+        rest.into(),
+        events.seller_id.into(),
+        events.bag_id.into(),
+    ];
+    args.extend(missing.iter().map(Arg::from));
+    together.push(sql, args)
 }
 
 /// Creates the outbox rows of events `first..=last` for every enabled endpoint of

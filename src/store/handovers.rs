@@ -2,6 +2,7 @@
 //! with an opaque cursor), and the history every change appends to. Booking is in
 //! `booking.rs`, state changes in `handover_states.rs`, scans in `scans.rs`.
 
+use super::together::{Arg, Together};
 use super::{
     BagRecord, HandoverEvent, HandoverPage, HandoverRecord, HandoverView, Store, StoreError,
     StoreResult, placeholders,
@@ -143,35 +144,34 @@ fn event_id(now_ms: i64) -> String {
 }
 
 /// Appends lines to handovers' histories, one multi-row insert: (handover, action,
-/// detail), in order.
-pub(crate) async fn insert_events(
-    tx: &mut Transaction<'_, Any>,
+/// detail), in order; sent with the other statements of `together`.
+pub(crate) fn insert_events(
+    together: &mut Together,
     lines: &[(String, &'static str, String)],
     actor: &Principal,
     now_ms: i64,
-) -> StoreResult<()> {
+) {
     let columns = 7;
-    let backend = super::backend_of(tx);
     for chunk in lines.chunks(super::InOrder::rows_per_statement(columns)) {
         let sql = format!(
             "INSERT INTO handover_event (handover_event_id, handover_id, at_ms, actor_role, actor_id, action, detail)
              VALUES {}",
-            super::InOrder::new(backend).rows(chunk.len(), columns)
+            super::InOrder::new(together.backend()).rows(chunk.len(), columns)
         );
-        let mut query = sqlx::query(&sql);
+        let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * columns);
         for (handover_id, action, detail) in chunk {
-            query = query
-                .bind(event_id(now_ms))
-                .bind(handover_id)
-                .bind(now_ms)
-                .bind(actor.role.as_str())
-                .bind(&actor.id)
-                .bind(*action)
-                .bind(detail);
+            args.extend([
+                Arg::from(event_id(now_ms)),
+                handover_id.into(),
+                now_ms.into(),
+                actor.role.as_str().into(),
+                (&actor.id).into(),
+                (*action).into(),
+                detail.into(),
+            ]);
         }
-        query.execute(&mut **tx).await?;
+        together.push(sql, args);
     }
-    Ok(())
 }
 
 /// Appends to a handover's history.

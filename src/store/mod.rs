@@ -35,6 +35,7 @@ mod scan_batch;
 mod scan_groups;
 mod scans;
 mod sellers;
+mod together;
 mod tracking;
 mod web_sessions;
 mod webhooks;
@@ -369,6 +370,21 @@ impl InOrder {
     /// The next placeholder.
     pub(crate) fn one(&mut self) -> String {
         self.list(1)
+    }
+
+    /// The next `rows` tuples of placeholders, each cast to its column's type in
+    /// `types` (for a `VALUES` list that both databases type alike, nulls included).
+    pub(crate) fn cast_rows(&mut self, rows: usize, types: &[&str]) -> String {
+        (0..rows)
+            .map(|_| {
+                let cells: Vec<String> = types
+                    .iter()
+                    .map(|t| format!("CAST({} AS {t})", self.one()))
+                    .collect();
+                format!("({})", cells.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Rows of `columns` parameters per statement (below both databases' limits:

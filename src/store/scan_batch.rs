@@ -11,9 +11,10 @@
 //! stores what the batch gathered, then runs on the database, and its handover's
 //! facts are read again when a later event needs them.
 
-use super::events::{NewEvent, append};
+use super::events::{NewEvent, PendingAppend, push_append};
 use super::handovers::insert_events;
-use super::{Backend, InOrder, StoreResult, backend_of};
+use super::together::{Arg, Outcome, Together};
+use super::{InOrder, StoreResult, backend_of};
 use crate::domain::{BagStatus, HandoverStatus, Principal};
 use sqlx::{Any, Row, Transaction};
 use std::collections::HashMap;
@@ -42,6 +43,13 @@ pub(super) struct HandoverState {
     pub(super) failure_reason: Option<String>,
 }
 
+/// Reads of bags' facts sent in a [`Together`]: the bags asked for and the reads'
+/// statements.
+pub(super) struct Reads {
+    ids: Vec<String>,
+    at: std::ops::Range<usize>,
+}
+
 /// The facts of a batch's bags and handovers, and the writes gathered so far.
 #[derive(Default)]
 pub(super) struct Batch {
@@ -64,53 +72,60 @@ const FACTS: &str = "SELECT b.bag_id, b.handover_id, b.seller_id, h.status AS ha
  WHERE b.bag_id IN";
 
 impl Batch {
-    /// Reads the facts of `bag_ids` (call once their rows are locked).
-    pub(super) async fn load(tx: &mut Transaction<'_, Any>, bag_ids: &[&str]) -> StoreResult<Self> {
-        let mut batch = Self::default();
-        batch.read(tx, bag_ids).await?;
-        Ok(batch)
+    /// Adds the reads of the facts of `bag_ids` to `together` (send them once their
+    /// rows are locked); [`Batch::absorb`] takes in their outcomes.
+    pub(super) fn push_reads(together: &mut Together, bag_ids: &[&str]) -> Reads {
+        let mut ids: Vec<String> = bag_ids.iter().map(|id| (*id).to_owned()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut at = together.len()..together.len();
+        for chunk in ids.chunks(InOrder::rows_per_statement(1)) {
+            let sql = format!(
+                "{FACTS} ({})",
+                InOrder::new(together.backend()).list(chunk.len())
+            );
+            at.end = together.push(sql, chunk.iter().map(Arg::from).collect()) + 1;
+        }
+        Reads { ids, at }
+    }
+
+    /// Takes in the facts read by [`Batch::push_reads`].
+    pub(super) fn absorb(&mut self, reads: Reads, outcomes: &[Outcome]) -> StoreResult<()> {
+        for id in reads.ids {
+            self.bags.insert(id, None);
+        }
+        for row in outcomes[reads.at].iter().flat_map(|o| &o.rows) {
+            let handover_id: String = row.try_get("handover_id")?;
+            self.handovers
+                .entry(handover_id.clone())
+                .or_insert(HandoverState {
+                    status: super::get_name(row, "handover_status")?,
+                    city_code: row.try_get("city_code")?,
+                    booked_at_ms: row.try_get("booked_at_ms")?,
+                    picked_up_at_ms: row.try_get("handover_picked_up_at_ms")?,
+                    failure_reason: row.try_get("failure_reason")?,
+                });
+            self.bags.insert(
+                row.try_get("bag_id")?,
+                Some(BagRow {
+                    seller_id: row.try_get("seller_id")?,
+                    handover_id,
+                    status: super::get_name(row, "bag_status")?,
+                    sorting_center: row.try_get("sorting_center")?,
+                    picked_up_at_ms: row.try_get("picked_up_at_ms")?,
+                    measured_weight_g: row.try_get("measured_weight_g")?,
+                    test_mode: super::get_flag(row, "test_mode")?,
+                }),
+            );
+        }
+        Ok(())
     }
 
     async fn read(&mut self, tx: &mut Transaction<'_, Any>, bag_ids: &[&str]) -> StoreResult<()> {
-        let mut ids: Vec<&str> = bag_ids.to_vec();
-        ids.sort_unstable();
-        ids.dedup();
-        let backend = backend_of(tx);
-        for chunk in ids.chunks(InOrder::rows_per_statement(1)) {
-            let sql = format!("{FACTS} ({})", InOrder::new(backend).list(chunk.len()));
-            let mut query = sqlx::query(&sql);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for id in chunk {
-                self.bags.insert((*id).to_owned(), None);
-            }
-            for row in query.fetch_all(&mut **tx).await? {
-                let handover_id: String = row.try_get("handover_id")?;
-                self.handovers
-                    .entry(handover_id.clone())
-                    .or_insert(HandoverState {
-                        status: super::get_name(&row, "handover_status")?,
-                        city_code: row.try_get("city_code")?,
-                        booked_at_ms: row.try_get("booked_at_ms")?,
-                        picked_up_at_ms: row.try_get("handover_picked_up_at_ms")?,
-                        failure_reason: row.try_get("failure_reason")?,
-                    });
-                self.bags.insert(
-                    row.try_get("bag_id")?,
-                    Some(BagRow {
-                        seller_id: row.try_get("seller_id")?,
-                        handover_id,
-                        status: super::get_name(&row, "bag_status")?,
-                        sorting_center: row.try_get("sorting_center")?,
-                        picked_up_at_ms: row.try_get("picked_up_at_ms")?,
-                        measured_weight_g: row.try_get("measured_weight_g")?,
-                        test_mode: super::get_flag(&row, "test_mode")?,
-                    }),
-                );
-            }
-        }
-        Ok(())
+        let mut together = Together::new(backend_of(tx));
+        let reads = Self::push_reads(&mut together, bag_ids);
+        let outcomes = together.run(tx).await?;
+        self.absorb(reads, &outcomes)
     }
 
     /// The facts of a bag as the batch stands; `None` if there is no such bag.
@@ -197,128 +212,122 @@ impl Batch {
         poster: &Principal,
         now_ms: i64,
     ) -> StoreResult<()> {
-        let backend = backend_of(tx);
+        let mut together = Together::new(backend_of(tx));
+        let appends = self.gather(&mut together, poster, now_ms);
+        let outcomes = together.run(tx).await?;
+        finish_appends(tx, appends, &outcomes, now_ms).await
+    }
+
+    /// Adds the gathered writes to `together`: one statement each for the lot of
+    /// handovers, bags and history lines, then each seller's events in their order,
+    /// sellers in id order, as their counters are the last locks a batch takes (the
+    /// global order of `locks.rs`). The appends are finished by [`finish_appends`]
+    /// once the statements have run.
+    pub(super) fn gather(
+        &mut self,
+        together: &mut Together,
+        poster: &Principal,
+        now_ms: i64,
+    ) -> Vec<PendingAppend> {
         let mut handovers = std::mem::take(&mut self.dirty_handovers);
         handovers.sort_unstable();
         handovers.dedup();
-        let rows: Vec<Vec<Value>> = handovers
+        let rows: Vec<Vec<Arg>> = handovers
             .iter()
             .filter_map(|id| {
                 let h = self.handovers.get(id)?;
                 Some(vec![
-                    Value::Text(id.clone()),
-                    Value::Text(h.status.as_str().to_owned()),
-                    Value::Int(h.picked_up_at_ms),
-                    Value::OptText(h.failure_reason.clone()),
+                    id.into(),
+                    h.status.as_str().into(),
+                    h.picked_up_at_ms.into(),
+                    h.failure_reason.clone().into(),
                 ])
             })
             .collect();
         update_from_values(
-            tx,
-            backend,
+            together,
             "UPDATE handover SET status = v.column2, picked_up_at_ms = v.column3, failure_reason = v.column4",
             &["updated_at_ms"],
             "handover.handover_id = v.column1",
             &["TEXT", "TEXT", "BIGINT", "TEXT"],
-            &rows,
+            rows,
             now_ms,
-        )
-        .await?;
+        );
         let mut bags = std::mem::take(&mut self.dirty_bags);
         bags.sort_unstable();
         bags.dedup();
-        let rows: Vec<Vec<Value>> = bags
+        let rows: Vec<Vec<Arg>> = bags
             .iter()
             .filter_map(|id| {
                 let b = self.bags.get(id)?.as_ref()?;
                 Some(vec![
-                    Value::Text(id.clone()),
-                    Value::Text(b.status.as_str().to_owned()),
-                    Value::Int(b.picked_up_at_ms),
-                    Value::Int(b.measured_weight_g),
+                    id.into(),
+                    b.status.as_str().into(),
+                    b.picked_up_at_ms.into(),
+                    b.measured_weight_g.into(),
                 ])
             })
             .collect();
         update_from_values(
-            tx,
-            backend,
+            together,
             "UPDATE bag SET status = v.column2, picked_up_at_ms = v.column3, measured_weight_g = v.column4",
             &["pickup_recorded_at_ms", "updated_at_ms"],
             "bag.bag_id = v.column1",
             &["TEXT", "TEXT", "BIGINT", "BIGINT"],
-            &rows,
+            rows,
             now_ms,
-        )
-        .await?;
+        );
         let history = std::mem::take(&mut self.history);
-        insert_events(tx, &history, poster, now_ms).await?;
-        // Each seller's events in their order, sellers in id order: their counters are
-        // the last locks a batch takes (the global order of `locks.rs`).
+        insert_events(together, &history, poster, now_ms);
         let mut by_seller: std::collections::BTreeMap<String, Vec<NewEvent>> = Default::default();
         for (seller, event) in std::mem::take(&mut self.events) {
             by_seller.entry(seller).or_default().push(event);
         }
-        for (seller, theirs) in &by_seller {
-            append(tx, seller, theirs, now_ms).await?;
-        }
-        Ok(())
+        by_seller
+            .iter()
+            .map(|(seller, theirs)| push_append(together, seller, theirs, now_ms))
+            .collect()
     }
 }
 
-/// A value of a `VALUES` row.
-enum Value {
-    Text(String),
-    OptText(Option<String>),
-    Int(Option<i64>),
+/// Fans out the events of appends gathered into statements that have run.
+pub(super) async fn finish_appends(
+    tx: &mut Transaction<'_, Any>,
+    appends: Vec<PendingAppend>,
+    outcomes: &[Outcome],
+    now_ms: i64,
+) -> StoreResult<()> {
+    for append in appends {
+        append.finish(tx, outcomes, now_ms).await?;
+    }
+    Ok(())
 }
 
 /// `{update}, {now_columns} = now_ms FROM (VALUES ...) AS v WHERE {join}`, each
 /// row's values cast to `types` (so both databases type a column of nulls alike).
-#[allow(clippy::too_many_arguments)]
-async fn update_from_values(
-    tx: &mut Transaction<'_, Any>,
-    backend: Backend,
+fn update_from_values(
+    together: &mut Together,
     update: &str,
     now_columns: &[&str],
     join: &str,
     types: &[&str],
-    rows: &[Vec<Value>],
+    rows: Vec<Vec<Arg>>,
     now_ms: i64,
-) -> StoreResult<()> {
+) {
     let columns = types.len();
-    for chunk in rows.chunks(InOrder::rows_per_statement(columns + now_columns.len())) {
-        let mut binds = InOrder::new(backend);
+    let per = InOrder::rows_per_statement(columns + now_columns.len());
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per).collect();
+        let mut binds = InOrder::new(together.backend());
         let set_now: String = now_columns
             .iter()
             .map(|c| format!(", {c} = {}", binds.one()))
             .collect();
-        let values: Vec<String> = (0..chunk.len())
-            .map(|_| {
-                let cells: Vec<String> = types
-                    .iter()
-                    .map(|t| format!("CAST({} AS {t})", binds.one()))
-                    .collect();
-                format!("({})", cells.join(", "))
-            })
-            .collect();
-        let sql = format!(
-            "{update}{set_now} FROM (VALUES {}) AS v WHERE {join}",
-            values.join(", ")
-        );
-        let mut query = sqlx::query(&sql);
-        for _ in now_columns {
-            query = query.bind(now_ms);
-        }
-        for row in chunk {
-            for value in row {
-                query = match value {
-                    Value::Text(s) => query.bind(s.clone()),
-                    Value::OptText(s) => query.bind(s.clone()),
-                    Value::Int(n) => query.bind(*n),
-                };
-            }
-        }
-        query.execute(&mut **tx).await?;
+        let values = binds.cast_rows(chunk.len(), types);
+        let sql = format!("{update}{set_now} FROM (VALUES {values}) AS v WHERE {join}");
+        let mut args: Vec<Arg> = now_columns.iter().map(|_| Arg::Int(now_ms)).collect();
+        args.extend(chunk.into_iter().flatten());
+        together.push(sql, args);
     }
-    Ok(())
 }

@@ -15,12 +15,13 @@
 
 use super::pickups::apply_one;
 use super::scan_batch::Batch;
+use super::together::{Arg, Outcome, Together};
 use super::{InOrder, Store, StoreResult};
 use crate::domain::{
     BagLimits, BagStatus, HandoverStatus, PickupFailureReason, Principal, Role, ScanType,
 };
 use serde::{Deserialize, Serialize};
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 
 /// What a scan reports.
@@ -243,9 +244,16 @@ impl Store {
                 .collect::<Vec<String>>()
         });
         super::locks::lock_bags(&mut tx, &bag_ids, found.as_deref()).await?;
-        let stored = stored_results(&mut tx, &poster_key, events).await?;
+        // What was stored of these events before, and the facts of their bags: read
+        // together (`together.rs`).
+        let mut reads = Together::new(self.backend);
+        let stored_at = push_stored_results(&mut reads, &poster_key, events);
         let ids: Vec<&str> = events.iter().map(|e| e.bag_id.as_str()).collect();
-        let mut batch = Batch::load(&mut tx, &ids).await?;
+        let facts = Batch::push_reads(&mut reads, &ids);
+        let outcomes = reads.run(&mut tx).await?;
+        let stored = stored_results(&outcomes[stored_at])?;
+        let mut batch = Batch::default();
+        batch.absorb(facts, &outcomes)?;
         let mut results: Vec<ScanResult> = Vec::with_capacity(events.len());
         let hashes: Vec<String> = events.iter().map(ScanEvent::payload_hash).collect();
         let mut first_of: HashMap<&str, usize> = HashMap::new();
@@ -283,8 +291,12 @@ impl Store {
         // Rows in event-id order: two batches storing the same ids wait on each other
         // at the first id they share, never in a cycle.
         fresh.sort_by(|&a, &b| events[a].event_id.cmp(&events[b].event_id));
+        // The scan events, then the gathered writes, sent together (`together.rs`);
+        // the sellers' events last: on PostgreSQL their counters serialise their
+        // sellers' writers until the commit.
+        let mut together = Together::new(self.backend);
         let columns = 10;
-        let mut inserted = 0;
+        let mut scan_rows = 0..0;
         for chunk in fresh.chunks(InOrder::rows_per_statement(columns)) {
             let sql = format!(
                 "INSERT INTO scan_event (principal_id, event_id, event_type, bag_id, occurred_at_ms, recorded_at_ms,
@@ -292,61 +304,68 @@ impl Store {
                  VALUES {} ON CONFLICT (principal_id, event_id) DO NOTHING",
                 InOrder::new(self.backend).rows(chunk.len(), columns)
             );
-            let mut query = sqlx::query(&sql);
+            let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * columns);
             for &i in chunk {
                 let (event, result) = (&events[i], &results[i]);
-                query = query
-                    .bind(&poster_key)
-                    .bind(&event.event_id)
-                    .bind(event.kind.as_str())
-                    .bind(&event.bag_id)
-                    .bind(event.occurred_at_ms)
-                    .bind(now_ms)
-                    .bind(i64::from(result.accepted))
-                    .bind(&result.code)
-                    .bind(serde_json::to_string(result).unwrap_or_default())
-                    .bind(&hashes[i]);
+                args.extend([
+                    Arg::from(&poster_key),
+                    (&event.event_id).into(),
+                    event.kind.as_str().into(),
+                    (&event.bag_id).into(),
+                    event.occurred_at_ms.into(),
+                    now_ms.into(),
+                    i64::from(result.accepted).into(),
+                    (&result.code).into(),
+                    serde_json::to_string(result).unwrap_or_default().into(),
+                    (&hashes[i]).into(),
+                ]);
             }
-            inserted += query.execute(&mut *tx).await?.rows_affected();
+            scan_rows.end = together.push(sql, args) + 1;
         }
+        let appends = batch.gather(&mut together, poster, now_ms);
+        let outcomes = together.run(&mut tx).await?;
+        let inserted: u64 = outcomes[scan_rows].iter().map(|o| o.rows_affected).sum();
         if inserted != fresh.len() as u64 {
             tx.rollback().await?;
             return Ok(None);
         }
-        // The gathered writes last: on PostgreSQL they end with the sellers' event
-        // counters, which serialise their sellers' writers until the commit.
-        batch.store(&mut tx, poster, now_ms).await?;
+        super::scan_batch::finish_appends(&mut tx, appends, &outcomes, now_ms).await?;
         tx.commit().await?;
         Ok(Some(results))
     }
 }
 
-/// The stored results (and payload hashes) of the batch's events posted before.
-async fn stored_results(
-    tx: &mut Transaction<'_, Any>,
+/// Adds the reads of the stored results (and payload hashes) of the batch's events
+/// posted before to `reads`; returns their statements.
+fn push_stored_results(
+    reads: &mut Together,
     poster_key: &str,
     events: &[ScanEvent],
-) -> StoreResult<HashMap<String, (String, Option<String>)>> {
+) -> std::ops::Range<usize> {
     let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
-    let mut stored = HashMap::new();
-    let backend = super::backend_of(tx);
+    let mut at = reads.len()..reads.len();
     for chunk in ids.chunks(InOrder::rows_per_statement(1)) {
-        let mut binds = InOrder::new(backend);
+        let mut binds = InOrder::new(reads.backend());
         let sql = format!(
             "SELECT event_id, result_json, payload_hash FROM scan_event WHERE principal_id = {} AND event_id IN ({})",
             binds.one(),
             binds.list(chunk.len())
         );
-        let mut query = sqlx::query(&sql).bind(poster_key);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        for row in query.fetch_all(&mut **tx).await? {
-            stored.insert(
-                row.try_get("event_id")?,
-                (row.try_get("result_json")?, row.try_get("payload_hash")?),
-            );
-        }
+        let mut args = vec![Arg::from(poster_key)];
+        args.extend(chunk.iter().map(|id| Arg::from(*id)));
+        at.end = reads.push(sql, args) + 1;
+    }
+    at
+}
+
+/// The stored results read by [`push_stored_results`], by event id.
+fn stored_results(outcomes: &[Outcome]) -> StoreResult<HashMap<String, (String, Option<String>)>> {
+    let mut stored = HashMap::new();
+    for row in outcomes.iter().flat_map(|o| &o.rows) {
+        stored.insert(
+            row.try_get("event_id")?,
+            (row.try_get("result_json")?, row.try_get("payload_hash")?),
+        );
     }
     Ok(stored)
 }
