@@ -297,28 +297,28 @@ pub(crate) struct IntakeEvents<'a> {
     pub bag_id: &'a str,
     pub received: NewEvent,
     /// How many first scans, and the tail of their `data` (see [`ParcelEvents`]).
-    pub first_scans: (u64, &'a str),
+    pub first_scans: (u64, String),
     /// How many missing parcels, and the tail of their `data`.
-    pub missing: (u64, &'a str),
+    pub missing: (u64, String),
     /// The bag's parcels not found, sorted.
     pub missing_parcels: &'a [String],
 }
 
-pub(crate) async fn append_intake_events(
-    tx: &mut Transaction<'_, Any>,
-    events: IntakeEvents<'_>,
+/// Adds the intake's events to `together`: all its statements can travel together
+/// (`together.rs`), as each insert reads its numbers from the counter's row (the first
+/// `total - 1` before its value for `bag.received`).
+pub(crate) fn push_intake_events(
+    together: &mut Together,
+    events: &IntakeEvents<'_>,
     now_ms: i64,
-) -> StoreResult<()> {
-    let (first_scans, first_scan_tail) = events.first_scans;
-    let (missing, missing_tail) = events.missing;
+) -> PendingIntakeEvents {
+    let (first_scans, first_scan_tail) = (events.first_scans.0, events.first_scans.1.as_str());
+    let (missing, missing_tail) = (events.missing.0, events.missing.1.as_str());
     let parcels = i64::try_from(first_scans + missing).unwrap_or(i64::MAX);
     let total = 1 + parcels;
-    // All travel together (`together.rs`): each insert reads its numbers from the
-    // counter's row, the first `total - 1` before its value for `bag.received`.
-    let mut together = Together::new(super::backend_of(tx));
-    let reserve = push_reserve(&mut together, events.seller_id, total);
+    let reserve = push_reserve(together, events.seller_id, total);
     push_numbered(
-        &mut together,
+        together,
         events.seller_id,
         std::slice::from_ref(&events.received),
         parcels,
@@ -333,34 +333,46 @@ pub(crate) async fn append_intake_events(
         if n == 0 {
             continue;
         }
-        let at = push_parcel_events(&mut together, &events, which, behind, now_ms, tail);
+        let at = push_parcel_events(together, events, which, behind, now_ms, tail);
         expected.push((at, which, n));
         behind -= i64::try_from(n).unwrap_or(i64::MAX);
     }
-    let outcomes = together.run(tx).await?;
-    for (at, which, n) in expected {
-        let done = outcomes[at].rows_affected;
-        if done != n {
-            // The caller's count and the rows disagree: nothing of the intake stays.
-            return Err(sqlx::Error::Protocol(format!(
-                "intake of bag {}: {n} {which:?} events expected, {done} written",
-                events.bag_id
-            ))
-            .into());
+    PendingIntakeEvents {
+        append: PendingAppend {
+            seller_id: events.seller_id.to_owned(),
+            n: total,
+            reserve: Some(reserve),
+        },
+        bag_id: events.bag_id.to_owned(),
+        expected,
+    }
+}
+
+/// An intake's events whose statements were added to a [`Together`]: once they have
+/// run, [`PendingIntakeEvents::check`] them, then finish the append (its fan-out).
+pub(crate) struct PendingIntakeEvents {
+    pub(crate) append: PendingAppend,
+    bag_id: String,
+    /// Each parcel-event statement, what it reports and how many rows it must write.
+    expected: Vec<(usize, ParcelEvents, u64)>,
+}
+
+impl PendingIntakeEvents {
+    /// Checks that each parcel-event statement wrote one event per parcel the caller
+    /// counted; else nothing of the intake may stay.
+    pub(crate) fn check(&self, outcomes: &[Outcome]) -> StoreResult<()> {
+        for &(at, which, n) in &self.expected {
+            let done = outcomes[at].rows_affected;
+            if done != n {
+                return Err(sqlx::Error::Protocol(format!(
+                    "intake of bag {}: {n} {which:?} events expected, {done} written",
+                    self.bag_id
+                ))
+                .into());
+            }
         }
+        Ok(())
     }
-    let reserved = Reserved::of(&outcomes[reserve], total)?;
-    if !reserved.has_endpoints {
-        return Ok(());
-    }
-    fan_out(
-        tx,
-        events.seller_id,
-        reserved.first,
-        reserved.first + total - 1,
-        now_ms,
-    )
-    .await
 }
 
 /// Inserts one event per parcel of the bag that `which` names, in tracking-number

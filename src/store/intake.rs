@@ -5,11 +5,13 @@
 //! accepted with the intake time as its first scan; a bag received with no pickup
 //! reported gets the intake time for all, and is marked.
 
-use super::events::{IntakeEvents, NewEvent, append, append_intake_events};
-use super::handovers::insert_event;
+use super::InOrder;
+use super::events::{IntakeEvents, NewEvent, append, push_intake_events};
+use super::handovers::insert_events;
 use super::pickups::accepted;
 use super::placeholders;
 use super::scans::{BagFacts, EventOutcome, Refusal, ScanEvent, ScanResult};
+use super::together::{Arg, Outcome, Together};
 use crate::domain::EventType;
 use crate::domain::time::format_ms;
 use crate::domain::{BagStatus, FirstScanBasis, Principal, ScanType};
@@ -18,7 +20,10 @@ use serde_json::json;
 use sqlx::{Any, Row, Transaction};
 use std::collections::{BTreeMap, HashSet};
 
-/// Receives a bag: the steps below, in order; the first refusal stops it.
+/// Receives a bag: the steps below, in order; the first refusal stops it. The
+/// statements travel in two trips (`together.rs`): the handover's lock with the read
+/// of the bag's parcels, then everything the intake writes; only parcels found but
+/// not registered in the bag, and void orders, take more.
 pub(super) async fn received(
     tx: &mut Transaction<'_, Any>,
     center: &Principal,
@@ -30,10 +35,18 @@ pub(super) async fn received(
     if let Err(refusal) = check_receivable(center, event, bag) {
         return Ok(Err(refusal));
     }
-    if let Err(refusal) = lock_handover(tx, event, bag, now_ms).await? {
-        return Ok(Err(refusal));
+    let backend = super::backend_of(tx);
+    let mut reads = Together::new(backend);
+    let lock = push_lock_handover(&mut reads, event, bag, now_ms);
+    let parcels = push_registered_parcels(&mut reads, &event.bag_id);
+    let outcomes = reads.run(tx).await?;
+    if outcomes[lock].rows_affected == 0 {
+        return Ok(Err(Refusal(
+            "handover_cancelled",
+            "the handover was cancelled".into(),
+        )));
     }
-    let (registered, unscanned) = registered_parcels(tx, &event.bag_id).await?;
+    let (registered, unscanned) = registered_parcels(&outcomes[parcels])?;
     let mut found: Vec<&String> = parcels_found.iter().collect();
     found.sort();
     found.dedup();
@@ -44,47 +57,53 @@ pub(super) async fn received(
         .cloned()
         .collect();
     missing.sort();
-    if let Err(refusal) = mark_bag_received(tx, event, bag, !missing.is_empty(), now_ms).await? {
-        return Ok(Err(refusal));
-    }
     let unregistered: Vec<String> = found
         .iter()
         .filter(|t| !registered.contains(**t))
         .map(|t| (*t).clone())
         .collect();
-    record_found(tx, event, bag, &found, &registered, now_ms).await?;
-    let backdated = (registered.len() - missing.len()) as u64;
-    let detail = format!(
-        "bag {}: {} found, {} missing, {} unregistered{}",
-        event.bag_id,
-        found.len(),
-        missing.len(),
-        unregistered.len(),
-        if bag.picked_up_at_ms.is_some() {
-            ""
-        } else {
-            ", pickup not reported"
-        }
-    );
-    insert_event(
-        tx,
-        &bag.handover_id,
-        center,
-        ScanType::Received.as_str(),
-        Some(&detail),
-        now_ms,
-    )
-    .await?;
     let counts = IntakeCounts {
         found: found.len(),
         first_scans: found.iter().filter(|t| unscanned.contains(**t)).count(),
         missing: missing.len(),
         unregistered: unregistered.len(),
     };
-    intake_events(tx, event, bag, &counts, &missing, now_ms).await?;
-    backdate_first_scans(tx, event, bag, &missing, now_ms).await?;
+    let mut writes = Together::new(backend);
+    let marked = push_mark_bag_received(&mut writes, event, bag, !missing.is_empty(), now_ms);
+    push_record_found(&mut writes, event, bag, &found, &registered, now_ms);
+    let history = (
+        bag.handover_id.clone(),
+        ScanType::Received.as_str(),
+        intake_detail(event, bag, &counts),
+    );
+    insert_events(&mut writes, &[history], center, now_ms);
+    let events = push_intake_events(
+        &mut writes,
+        &intake_events(event, bag, &counts, &missing, now_ms),
+        now_ms,
+    );
+    push_backdate_first_scans(&mut writes, event, bag, &missing, now_ms);
+    let void = push_void_order_parcels(&mut writes, &event.bag_id);
+    let outcomes = writes.run(tx).await?;
+    if outcomes[marked].rows_affected == 0 {
+        let refusal = Refusal(
+            "already_received",
+            format!("bag {} was already received", event.bag_id),
+        );
+        return match backend {
+            // The savepoint around the intake undoes what was written with it.
+            super::Backend::Postgres => Ok(Err(refusal)),
+            // SQLite's single writer read the bag as not received in this transaction
+            // (`check_receivable`), so this cannot happen; if it did, nothing of the
+            // transaction may stay.
+            super::Backend::Sqlite => Err(sqlx::Error::Protocol(refusal.1).into()),
+        };
+    }
+    events.check(&outcomes)?;
+    events.append.finish(tx, &outcomes, now_ms).await?;
     let unregistered_known = first_scan_at_intake(tx, event, bag, &unregistered, now_ms).await?;
-    let order_cancelled = void_order_parcels(tx, &event.bag_id).await?;
+    let order_cancelled = mark_void_order_parcels(tx, &event.bag_id, &outcomes[void]).await?;
+    let backdated = (registered.len() - missing.len()) as u64;
     Ok(Ok(ScanResult {
         order_cancelled,
         missing,
@@ -94,24 +113,49 @@ pub(super) async fn received(
     }))
 }
 
-/// Parcels found in the bag whose order is void (rule 20), sorted; their intake
-/// rows are marked for the sorting center's discrepancies.
-async fn void_order_parcels(
+/// The intake's line in its handover's history.
+fn intake_detail(event: &ScanEvent, bag: &BagFacts, counts: &IntakeCounts) -> String {
+    format!(
+        "bag {}: {} found, {} missing, {} unregistered{}",
+        event.bag_id,
+        counts.found,
+        counts.missing,
+        counts.unregistered,
+        if bag.picked_up_at_ms.is_some() {
+            ""
+        } else {
+            ", pickup not reported"
+        }
+    )
+}
+
+/// Reads the parcels found in the bag whose order is void (rule 20), sorted (after
+/// the intake rows are written); returns the statement's index.
+fn push_void_order_parcels(together: &mut Together, bag_id: &str) -> usize {
+    let bag = InOrder::new(together.backend()).one();
+    together.push(
+        format!(
+            "SELECT i.tracking_number FROM intake_parcel i
+             JOIN parcel p ON p.tracking_number = i.tracking_number
+             JOIN seller_order o ON o.seller_id = p.seller_id AND o.order_id = p.order_id
+             WHERE i.bag_id = {bag} AND o.status IN ('invalid', 'cancelled') ORDER BY i.tracking_number"
+        ),
+        vec![bag_id.into()],
+    )
+}
+
+/// Marks the intake rows of the parcels read by [`push_void_order_parcels`], for the
+/// sorting center's discrepancies; returns their tracking numbers.
+async fn mark_void_order_parcels(
     tx: &mut Transaction<'_, Any>,
     bag_id: &str,
+    read: &Outcome,
 ) -> StoreResult<Vec<String>> {
-    let void: Vec<String> = sqlx::query(
-        "SELECT i.tracking_number FROM intake_parcel i
-         JOIN parcel p ON p.tracking_number = i.tracking_number
-         JOIN seller_order o ON o.seller_id = p.seller_id AND o.order_id = p.order_id
-         WHERE i.bag_id = $1 AND o.status IN ('invalid', 'cancelled') ORDER BY i.tracking_number",
-    )
-    .bind(bag_id)
-    .fetch_all(&mut **tx)
-    .await?
-    .into_iter()
-    .map(|r| r.try_get("tracking_number"))
-    .collect::<Result<_, _>>()?;
+    let void: Vec<String> = read
+        .rows
+        .iter()
+        .map(|r| r.try_get("tracking_number"))
+        .collect::<Result<_, _>>()?;
     if !void.is_empty() {
         let sql = format!(
             "UPDATE intake_parcel SET order_void = 1 WHERE bag_id = $1 AND tracking_number IN ({})",
@@ -149,85 +193,88 @@ fn check_receivable(center: &Principal, event: &ScanEvent, bag: &BagFacts) -> Re
 /// Step 2: takes the handover row first (lock order handover -> bag -> parcels, as
 /// everywhere else) and sets its status after this intake: `received` once no other
 /// bag is still out; else, a bag that left the seller with no pickup reported makes it
-/// `picked_up`, so it can no longer be cancelled or failed.
-async fn lock_handover(
-    tx: &mut Transaction<'_, Any>,
+/// `picked_up`, so it can no longer be cancelled or failed. No row changed: the
+/// handover was cancelled. Returns the statement's index.
+fn push_lock_handover(
+    together: &mut Together,
     event: &ScanEvent,
     bag: &BagFacts,
     now_ms: i64,
-) -> StoreResult<Result<(), Refusal>> {
-    let locked = sqlx::query(
-        "UPDATE handover SET
-           status = CASE
-             WHEN (SELECT COUNT(*) FROM bag WHERE handover_id = $1 AND bag_id <> $2
-                     AND status IN ('open', 'picked_up')) = 0 THEN 'received'
-             WHEN status IN ('booked', 'pickup_failed') THEN 'picked_up'
-             ELSE status END,
-           failure_reason = CASE WHEN status IN ('booked', 'pickup_failed') THEN NULL ELSE failure_reason END,
-           updated_at_ms = $3
-         WHERE handover_id = $1 AND status <> 'cancelled'",
+) -> usize {
+    let mut b = InOrder::new(together.backend());
+    let (handover, bag_id, now, handover_again) = (b.one(), b.one(), b.one(), b.one());
+    together.push(
+        format!(
+            "UPDATE handover SET
+               status = CASE
+                 WHEN (SELECT COUNT(*) FROM bag WHERE handover_id = {handover} AND bag_id <> {bag_id}
+                         AND status IN ('open', 'picked_up')) = 0 THEN 'received'
+                 WHEN status IN ('booked', 'pickup_failed') THEN 'picked_up'
+                 ELSE status END,
+               failure_reason = CASE WHEN status IN ('booked', 'pickup_failed') THEN NULL ELSE failure_reason END,
+               updated_at_ms = {now}
+             WHERE handover_id = {handover_again} AND status <> 'cancelled'"
+        ),
+        vec![
+            (&bag.handover_id).into(),
+            (&event.bag_id).into(),
+            now_ms.into(),
+            (&bag.handover_id).into(),
+        ],
     )
-    .bind(&bag.handover_id)
-    .bind(&event.bag_id)
-    .bind(now_ms)
-    .execute(&mut **tx)
-    .await?;
-    if locked.rows_affected() == 0 {
-        return Ok(Err(Refusal(
-            "handover_cancelled",
-            "the handover was cancelled".into(),
-        )));
-    }
-    Ok(Ok(()))
 }
 
 /// Step 3: the bag is received (marked when no pickup was reported, and when parcels
-/// of it are missing, for the sorting center's discrepancies), or refused when it was
-/// received before.
-async fn mark_bag_received(
-    tx: &mut Transaction<'_, Any>,
+/// of it are missing, for the sorting center's discrepancies). No row changed: it was
+/// received before. Returns the statement's index.
+fn push_mark_bag_received(
+    together: &mut Together,
     event: &ScanEvent,
     bag: &BagFacts,
     has_missing: bool,
     now_ms: i64,
-) -> StoreResult<Result<(), Refusal>> {
-    let pickup_reported = bag.picked_up_at_ms.is_some();
-    let done = sqlx::query(
-        "UPDATE bag SET status = 'received', received_at_ms = $2, received_recorded_at_ms = $3, pickup_not_reported = $4,
-                       updated_at_ms = $3, has_missing = $5
-         WHERE bag_id = $1 AND status IN ('open', 'picked_up')",
+) -> usize {
+    let mut b = InOrder::new(together.backend());
+    let (at, now, not_reported, now_again, missing, bag_id) =
+        (b.one(), b.one(), b.one(), b.one(), b.one(), b.one());
+    together.push(
+        format!(
+            "UPDATE bag SET status = 'received', received_at_ms = {at}, received_recorded_at_ms = {now},
+                           pickup_not_reported = {not_reported}, updated_at_ms = {now_again}, has_missing = {missing}
+             WHERE bag_id = {bag_id} AND status IN ('open', 'picked_up')"
+        ),
+        vec![
+            event.occurred_at_ms.into(),
+            now_ms.into(),
+            i64::from(bag.picked_up_at_ms.is_none()).into(),
+            now_ms.into(),
+            i64::from(has_missing).into(),
+            (&event.bag_id).into(),
+        ],
     )
-    .bind(&event.bag_id)
-    .bind(event.occurred_at_ms)
-    .bind(now_ms)
-    .bind(i64::from(!pickup_reported))
-    .bind(i64::from(has_missing))
-    .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Ok(Err(Refusal(
-            "already_received",
-            format!("bag {} was already received", event.bag_id),
-        )));
-    }
-    Ok(Ok(()))
 }
 
-/// The parcels registered in the bag, and those of them with no first scan yet.
-/// One row, not one per parcel: each row a query returns is a hand-off from the
-/// database driver's worker (see `store::split_list`).
-async fn registered_parcels(
-    tx: &mut Transaction<'_, Any>,
-    bag_id: &str,
-) -> StoreResult<(HashSet<String>, HashSet<String>)> {
-    let row = sqlx::query(
-        "SELECT string_agg(tracking_number, ',') AS registered,
-                string_agg(CASE WHEN first_scan_at_ms IS NULL THEN tracking_number END, ',') AS unscanned
-         FROM parcel WHERE bag_id = $1",
+/// Reads the parcels registered in the bag, and those of them with no first scan yet,
+/// as one row, not one per parcel: each row a query returns is a hand-off from the
+/// database driver's worker (see `store::split_list`). Returns the statement's index.
+fn push_registered_parcels(together: &mut Together, bag_id: &str) -> usize {
+    let bag = InOrder::new(together.backend()).one();
+    together.push(
+        format!(
+            "SELECT string_agg(tracking_number, ',') AS registered,
+                    string_agg(CASE WHEN first_scan_at_ms IS NULL THEN tracking_number END, ',') AS unscanned
+             FROM parcel WHERE bag_id = {bag}"
+        ),
+        vec![bag_id.into()],
     )
-    .bind(bag_id)
-    .fetch_one(&mut **tx)
-    .await?;
+}
+
+/// The parcels read by [`push_registered_parcels`].
+fn registered_parcels(read: &Outcome) -> StoreResult<(HashSet<String>, HashSet<String>)> {
+    let row = read
+        .rows
+        .first()
+        .ok_or_else(|| sqlx::Error::Protocol("the bag's parcels returned no row".into()))?;
     let registered = super::split_list(row.try_get("registered")?);
     let unscanned = super::split_list(row.try_get("unscanned")?);
     Ok((
@@ -237,84 +284,92 @@ async fn registered_parcels(
 }
 
 /// Step 4: every parcel found in the bag is recorded, registered in it or not.
-async fn record_found(
-    tx: &mut Transaction<'_, Any>,
+fn push_record_found(
+    together: &mut Together,
     event: &ScanEvent,
     bag: &BagFacts,
     found: &[&String],
     registered: &HashSet<String>,
     now_ms: i64,
-) -> StoreResult<()> {
-    let backend = super::backend_of(tx);
-    for chunk in found.chunks(super::InOrder::rows_per_statement(6)) {
+) {
+    for chunk in found.chunks(InOrder::rows_per_statement(6)) {
         let sql = format!(
             "INSERT INTO intake_parcel (bag_id, tracking_number, registered, sorting_center, received_at_ms, recorded_at_ms)
              VALUES {} ON CONFLICT (bag_id, tracking_number) DO NOTHING",
-            super::InOrder::new(backend).rows(chunk.len(), 6)
+            InOrder::new(together.backend()).rows(chunk.len(), 6)
         );
-        let mut query = sqlx::query(&sql);
+        let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * 6);
         for t in chunk {
-            query = query
-                .bind(&event.bag_id)
-                .bind(*t)
-                .bind(i64::from(registered.contains(*t)))
-                .bind(&bag.sorting_center)
-                .bind(event.occurred_at_ms)
-                .bind(now_ms);
+            args.extend([
+                Arg::from(&event.bag_id),
+                (*t).into(),
+                i64::from(registered.contains(*t)).into(),
+                (&bag.sorting_center).into(),
+                event.occurred_at_ms.into(),
+                now_ms.into(),
+            ]);
         }
-        query.execute(&mut **tx).await?;
+        together.push(sql, args);
     }
-    Ok(())
 }
 
 /// Step 6 (rule 15), after the events of step 5: the bag's parcels found (all but
 /// `missing`, sorted) are received, with the bag's pickup as first scan (the intake
 /// time when no pickup was reported), unless they have one already; the others are
 /// missing. One statement each.
-async fn backdate_first_scans(
-    tx: &mut Transaction<'_, Any>,
+fn push_backdate_first_scans(
+    together: &mut Together,
     event: &ScanEvent,
     bag: &BagFacts,
     missing: &[String],
     now_ms: i64,
-) -> StoreResult<()> {
+) {
     let (basis_at, basis) = match bag.picked_up_at_ms {
         Some(at) => (at, FirstScanBasis::BagPickup),
         None => (event.occurred_at_ms, FirstScanBasis::Intake),
     };
-    let sql = format!(
-        "UPDATE parcel SET
-           intake_status = 'received',
-           first_scan_basis = CASE WHEN first_scan_at_ms IS NULL THEN $3 ELSE first_scan_basis END,
-           first_scan_recorded_at_ms = CASE WHEN first_scan_at_ms IS NULL THEN $4 ELSE first_scan_recorded_at_ms END,
-           first_scan_at_ms = CASE WHEN first_scan_at_ms IS NULL THEN $2 ELSE first_scan_at_ms END,
-           updated_at_ms = $4
-         WHERE bag_id = $1{}",
-        super::tracking_not_in(5, missing.len())
+    let mut b = InOrder::new(together.backend());
+    let (basis_p, recorded, at, now, bag_id) = (b.one(), b.one(), b.one(), b.one(), b.one());
+    let not_missing = if missing.is_empty() {
+        String::new()
+    } else {
+        format!(" AND tracking_number NOT IN ({})", b.list(missing.len()))
+    };
+    let mut args: Vec<Arg> = vec![
+        basis.as_str().into(),
+        now_ms.into(),
+        basis_at.into(),
+        now_ms.into(),
+        (&event.bag_id).into(),
+    ];
+    args.extend(missing.iter().map(Arg::from));
+    together.push(
+        format!(
+            "UPDATE parcel SET
+               intake_status = 'received',
+               first_scan_basis = CASE WHEN first_scan_at_ms IS NULL THEN {basis_p} ELSE first_scan_basis END,
+               first_scan_recorded_at_ms = CASE WHEN first_scan_at_ms IS NULL THEN {recorded} ELSE first_scan_recorded_at_ms END,
+               first_scan_at_ms = CASE WHEN first_scan_at_ms IS NULL THEN {at} ELSE first_scan_at_ms END,
+               updated_at_ms = {now}
+             WHERE bag_id = {bag_id}{not_missing}"
+        ),
+        args,
     );
-    let mut query = sqlx::query(&sql)
-        .bind(&event.bag_id)
-        .bind(basis_at)
-        .bind(basis.as_str())
-        .bind(now_ms);
-    for t in missing {
-        query = query.bind(t);
-    }
-    query.execute(&mut **tx).await?;
     if missing.is_empty() {
-        return Ok(());
+        return;
     }
-    let sql = format!(
-        "UPDATE parcel SET intake_status = 'missing', updated_at_ms = $2
-         WHERE bag_id = $1 AND tracking_number IN ({})",
-        placeholders(3, missing.len())
+    let mut b = InOrder::new(together.backend());
+    let (now, bag_id) = (b.one(), b.one());
+    let mut args: Vec<Arg> = vec![now_ms.into(), (&event.bag_id).into()];
+    args.extend(missing.iter().map(Arg::from));
+    together.push(
+        format!(
+            "UPDATE parcel SET intake_status = 'missing', updated_at_ms = {now}
+             WHERE bag_id = {bag_id} AND tracking_number IN ({})",
+            b.list(missing.len())
+        ),
+        args,
     );
-    let mut query = sqlx::query(&sql).bind(&event.bag_id).bind(now_ms);
-    for t in missing {
-        query = query.bind(t);
-    }
-    query.execute(&mut **tx).await?;
-    Ok(())
 }
 
 /// Step 7: parcels registered with firstmile but not in this bag (of the same mode,
@@ -378,14 +433,13 @@ struct IntakeCounts {
 /// Step 5: `bag.received`, then one `parcel.first_scan` per parcel whose first scan
 /// this intake sets (step 6) and one `parcel.missing` per missing parcel, set-based (a
 /// bag of 300 parcels costs a few statements, not 300).
-async fn intake_events(
-    tx: &mut Transaction<'_, Any>,
+fn intake_events<'a>(
     event: &ScanEvent,
-    bag: &BagFacts,
+    bag: &'a BagFacts,
     counts: &IntakeCounts,
-    missing: &[String],
+    missing: &'a [String],
     now_ms: i64,
-) -> StoreResult<()> {
+) -> IntakeEvents<'a> {
     let data = json!({"handover_id": bag.handover_id, "bag_id": bag.bag_id,
                       "received_at": format_ms(event.occurred_at_ms),
                       "pickup_reported": bag.picked_up_at_ms.is_some(),
@@ -404,17 +458,12 @@ async fn intake_events(
         basis.as_str()
     );
     let missing_tail = format!("\",\"bag_id\":{bag_id}}}");
-    append_intake_events(
-        tx,
-        IntakeEvents {
-            seller_id: &bag.seller_id,
-            bag_id: &bag.bag_id,
-            received: NewEvent::new(EventType::BagReceived, data),
-            first_scans: (counts.first_scans as u64, &first_scan_tail),
-            missing: (counts.missing as u64, &missing_tail),
-            missing_parcels: missing,
-        },
-        now_ms,
-    )
-    .await
+    IntakeEvents {
+        seller_id: &bag.seller_id,
+        bag_id: &bag.bag_id,
+        received: NewEvent::new(EventType::BagReceived, data),
+        first_scans: (counts.first_scans as u64, first_scan_tail),
+        missing: (counts.missing as u64, missing_tail),
+        missing_parcels: missing,
+    }
 }

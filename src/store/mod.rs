@@ -194,6 +194,11 @@ impl Store {
                 let pragmas = pragmas.clone();
                 AnyPoolOptions::new()
                     .acquire_timeout(Duration::from_secs(30))
+                    // A connection to a file in this process cannot go stale: the ping
+                    // that would test it at every acquire is a round trip to its
+                    // worker thread for nothing (BENCHMARKS.md, "Scans at database
+                    // speed", statements sent together).
+                    .test_before_acquire(false)
                     .after_connect(move |conn, _meta| {
                         let pragmas = pragmas.clone();
                         Box::pin(async move {
@@ -311,15 +316,6 @@ pub(crate) fn placeholders(start: usize, n: usize) -> String {
         out.push_str(&(start + i).to_string());
     }
     out
-}
-
-/// ` AND tracking_number NOT IN ($start, ...)` for `n` parcels, or nothing for none.
-pub(crate) fn tracking_not_in(start: usize, n: usize) -> String {
-    if n == 0 {
-        String::new()
-    } else {
-        format!(" AND tracking_number NOT IN ({})", placeholders(start, n))
-    }
 }
 
 /// `($1, $2, $3), ($4, $5, $6), ...`: `rows` tuples of `cols` placeholders.
