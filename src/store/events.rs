@@ -390,15 +390,9 @@ fn push_parcel_events(
 ) -> usize {
     let missing = events.missing_parcels;
     let mut b = InOrder::new(together.backend());
-    let (back, id_prefix, event_type, recorded, tail, seller, bag) = (
-        b.one(),
-        b.one(),
-        b.one(),
-        b.one(),
-        b.one(),
-        b.one(),
-        b.one(),
-    );
+    let (seller, counter_of, back) = (b.one(), b.one(), b.one());
+    let (id_prefix, event_type, recorded, tail, bag) =
+        (b.one(), b.one(), b.one(), b.one(), b.one());
     let (event_type_name, condition) = match which {
         ParcelEvents::FirstScan => (
             EventType::ParcelFirstScan,
@@ -418,19 +412,21 @@ fn push_parcel_events(
     };
     let sql = format!(
         "INSERT INTO event (seller_id, seq, event_id, event_type, created_at_ms, data)
-         SELECT c.seller_id, c.last_seq - {back} + ROW_NUMBER() OVER (ORDER BY p.tracking_number),
+         SELECT {seller},
+                (SELECT last_seq FROM seller_event_seq WHERE seller_id = {counter_of}) - {back}
+                  + ROW_NUMBER() OVER (ORDER BY p.tracking_number),
                 {id_prefix} || CAST(ROW_NUMBER() OVER (ORDER BY p.tracking_number) AS TEXT),
                 {event_type}, {recorded}, '{{\"tracking_number\":\"' || p.tracking_number || {tail}
-         FROM parcel p JOIN seller_event_seq c ON c.seller_id = {seller}
-         WHERE p.bag_id = {bag} AND {condition}"
+         FROM parcel p WHERE p.bag_id = {bag} AND {condition}"
     );
     let mut args: Vec<Arg> = vec![
+        events.seller_id.into(),
+        events.seller_id.into(),
         Arg::Int(behind),
         format!("{}_", new_id("EV")).into(),
         event_type_name.as_str().into(),
         recorded_at_ms.into(),
         rest.into(),
-        events.seller_id.into(),
         events.bag_id.into(),
     ];
     args.extend(missing.iter().map(Arg::from));

@@ -196,8 +196,8 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(30))
                     // A connection to a file in this process cannot go stale: the ping
                     // that would test it at every acquire is a round trip to its
-                    // worker thread for nothing (BENCHMARKS.md, "Scans at database
-                    // speed", statements sent together).
+                    // worker thread for nothing (BENCHMARKS.md, "Statements sent
+                    // together").
                     .test_before_acquire(false)
                     .after_connect(move |conn, _meta| {
                         let pragmas = pragmas.clone();
