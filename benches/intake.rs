@@ -230,7 +230,7 @@ impl BenchDb {
             role: Role::Courier,
             id: COURIER_ID.into(),
         };
-        let reach = self.store.live_reach(&courier).await.expect("reach");
+        let reach = ScanReach::live();
         let pickup = ScanEvent {
             event_id: unique("pu"),
             bag_id: bag_id.clone(),
@@ -317,7 +317,7 @@ fn bench_db(c: &mut Criterion, rt: &Runtime, db: &BenchDb) {
                 let results = rt
                     .block_on(db.store.apply_scans(
                         &sorting_center,
-                        &ScanReach::default(),
+                        &ScanReach::live(),
                         std::slice::from_ref(&event),
                         (&limits, 3_600_000),
                         now_ms(),

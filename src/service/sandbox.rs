@@ -15,7 +15,7 @@ use super::scans::record_scans;
 use super::sellers::seller_scope;
 use super::{Ctx, ServiceError, ServiceResult};
 use crate::domain::{PickupFailureReason, Principal, Role, ScanType, new_id};
-use crate::store::{HandoverView, ScanEvent, ScanKind, ScanReach, ScanResult};
+use crate::store::{CourierCities, HandoverView, ScanEvent, ScanKind, ScanReach, ScanResult};
 use std::collections::HashSet;
 
 /// The id of the courier the sandbox plays (in the handover's history).
@@ -246,7 +246,11 @@ pub async fn simulate_handover(
         id: view.handover.sorting_center.clone(),
     };
     let reach = ScanReach {
-        courier_cities: HashSet::from([view.handover.address.city_code.clone()]),
+        courier_cities: CourierCities::Fixed(HashSet::from([view
+            .handover
+            .address
+            .city_code
+            .clone()])),
         test_mode: true,
     };
     let mut done = Vec::with_capacity(steps.len());

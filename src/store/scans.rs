@@ -189,29 +189,67 @@ pub(super) struct Posting<'a> {
 /// sellers' bags. Any other bag is `bag_not_found`, as if it did not exist.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScanReach {
-    /// A courier's cities (codes); unused for a sorting center.
-    pub courier_cities: HashSet<String>,
+    /// A courier's cities; unused for a sorting center.
+    pub courier_cities: CourierCities,
     /// Whether the batch acts on test-mode sellers' bags (the sandbox) or live ones.
     pub test_mode: bool,
 }
 
-impl Store {
-    /// What a live poster reaches: for a courier, its cities.
-    pub async fn live_reach(&self, poster: &Principal) -> StoreResult<ScanReach> {
-        let courier_cities = match poster.role {
-            Role::Courier => self
-                .list_courier_cities(&poster.id)
-                .await?
-                .into_iter()
-                .collect(),
-            _ => HashSet::new(),
-        };
-        Ok(ScanReach {
-            courier_cities,
-            test_mode: false,
-        })
+/// Where a courier's cities come from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum CourierCities {
+    /// As the courier's assignments stand, read in the batch's transaction (with its
+    /// other reads, in the same trip to the database: `together.rs`).
+    #[default]
+    Assigned,
+    /// These city codes (the sandbox's courier).
+    Fixed(HashSet<String>),
+}
+
+impl ScanReach {
+    /// What a live poster reaches: for a courier, its assigned cities.
+    pub fn live() -> Self {
+        Self::default()
     }
 
+    /// Whether a courier with this reach may scan bags of handovers in `city_code`;
+    /// `assigned` are the courier's cities read for the batch.
+    pub(super) fn covers(&self, assigned: &HashSet<String>, city_code: &str) -> bool {
+        match &self.courier_cities {
+            CourierCities::Assigned => assigned.contains(city_code),
+            CourierCities::Fixed(cities) => cities.contains(city_code),
+        }
+    }
+}
+
+/// Adds the read of a courier's assigned cities to `reads` when the batch needs them;
+/// returns the statement.
+fn push_assigned_cities(
+    reads: &mut Together,
+    poster: &Principal,
+    reach: &ScanReach,
+) -> Option<usize> {
+    if poster.role != Role::Courier || reach.courier_cities != CourierCities::Assigned {
+        return None;
+    }
+    let courier = InOrder::new(reads.backend()).one();
+    Some(reads.push(
+        format!("SELECT city_code FROM courier_city WHERE courier_id = {courier}"),
+        vec![(&poster.id).into()],
+    ))
+}
+
+/// The cities read by [`push_assigned_cities`] (none if it did not run).
+fn assigned_cities(read: Option<&Outcome>) -> StoreResult<HashSet<String>> {
+    read.map_or(Ok(HashSet::new()), |o| {
+        o.rows
+            .iter()
+            .map(|r| r.try_get("city_code").map_err(Into::into))
+            .collect()
+    })
+}
+
+impl Store {
     /// One attempt at a batch; `None` when another request stored one of its events
     /// meanwhile (nothing of this attempt is kept).
     pub(super) async fn try_apply_scans(
@@ -244,14 +282,16 @@ impl Store {
                 .collect::<Vec<String>>()
         });
         super::locks::lock_bags(&mut tx, &bag_ids, found.as_deref()).await?;
-        // What was stored of these events before, and the facts of their bags: read
-        // together (`together.rs`).
+        // What was stored of these events before, the facts of their bags and a
+        // courier's cities: read together (`together.rs`).
         let mut reads = Together::new(self.backend);
         let stored_at = push_stored_results(&mut reads, &poster_key, events);
         let ids: Vec<&str> = events.iter().map(|e| e.bag_id.as_str()).collect();
         let facts = Batch::push_reads(&mut reads, &ids);
+        let cities_at = push_assigned_cities(&mut reads, poster, reach);
         let outcomes = reads.run(&mut tx).await?;
         let stored = stored_results(&outcomes[stored_at])?;
+        let cities = assigned_cities(cities_at.map(|at| &outcomes[at]))?;
         let mut batch = Batch::default();
         batch.absorb(facts, &outcomes)?;
         let mut results: Vec<ScanResult> = Vec::with_capacity(events.len());
@@ -273,8 +313,16 @@ impl Store {
                 });
                 continue;
             }
-            let result =
-                apply_one(&mut tx, &mut batch, poster, reach, event, rules, now_ms).await?;
+            let result = apply_one(
+                &mut tx,
+                &mut batch,
+                poster,
+                (reach, &cities),
+                event,
+                rules,
+                now_ms,
+            )
+            .await?;
             let result = result.unwrap_or_else(|Refusal(code, message)| ScanResult {
                 event_id: event.event_id.clone(),
                 code: code.into(),

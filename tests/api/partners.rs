@@ -231,6 +231,53 @@ async fn couriers_see_their_cities_pickups_in_the_shortest_order(app: TestApp) {
     }
 }
 
+/// Rule 7: a courier scans only bags of handovers in its own cities. A bag in another
+/// city is `bag_not_found`, as if it did not exist, and its event id stays free; the
+/// courier of that city picks it up, also in a batch beside another city's bag.
+async fn couriers_scan_only_their_cities_bags(app: TestApp) {
+    let seller = app.seller().await;
+    let parcels = app.register_many(&seller, "CTY", 2, 5_000).await;
+    let bag = bag_id(&app.book(&seller, &parcels[..1]).await);
+    let other_bag = bag_id(&app.book(&seller, &parcels[1..]).await);
+    let guangzhou = app.courier_for(&["440100"]).await;
+    let shenzhen = app.courier_for(&["440100", "440300"]).await;
+    let pickup = json!({"type": "picked_up", "measured_weight_g": 5_000});
+
+    let result = courier_event(&app, &guangzhou, 1, &bag, pickup.clone()).await;
+    assert_eq!(result["accepted"], false, "{result}");
+    assert_eq!(result["code"], "bag_not_found", "{result}");
+    let result = courier_event(&app, &guangzhou, 1, &bag, pickup.clone()).await;
+    assert_eq!(
+        result["code"], "bag_not_found",
+        "the id stays free: {result}"
+    );
+
+    let batch = |token: String, first: u32| {
+        let events: Vec<Value> = [&bag, &other_bag]
+            .iter()
+            .enumerate()
+            .map(|(k, bag)| {
+                json!({"event_id": format!("ev-{}", first + k as u32), "bag_id": bag,
+                       "occurred_at": app.now(), "type": "picked_up", "measured_weight_g": 5_000})
+            })
+            .collect();
+        let app = &app;
+        async move {
+            let (status, body) = app
+                .post("/v1/scans", &token, json!({"events": events}))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body["results"].as_array().expect("results").clone()
+        }
+    };
+    for result in batch(guangzhou, 2).await {
+        assert_eq!(result["code"], "bag_not_found", "{result}");
+    }
+    for result in batch(shenzhen, 1).await {
+        assert_eq!(result["accepted"], true, "{result}");
+    }
+}
+
 async fn a_failed_pickup_is_rescheduled_refused_over_limits_and_cancelled(app: TestApp) {
     let seller = app.seller().await;
     let courier = app.courier().await;
@@ -505,6 +552,7 @@ async fn overdue_bags_and_missing_parcels_can_be_claimed_and_the_operator_decide
 both!(
     an_isv_acts_only_for_the_sellers_that_granted_it,
     couriers_see_their_cities_pickups_in_the_shortest_order,
+    couriers_scan_only_their_cities_bags,
     a_failed_pickup_is_rescheduled_refused_over_limits_and_cancelled,
     sorting_centers_receive_their_own_bags_and_report_discrepancies,
     overdue_bags_and_missing_parcels_can_be_claimed_and_the_operator_decides,
