@@ -277,7 +277,11 @@ mod tests {
             path.display()
         ))
         .await;
-        let _ = std::fs::remove_file(path);
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
     }
 
     #[tokio::test]
