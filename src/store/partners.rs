@@ -167,17 +167,28 @@ impl Store {
 
     /// The city codes a courier serves.
     pub async fn list_courier_cities(&self, courier_id: &str) -> StoreResult<Vec<String>> {
-        let rows = sqlx::query(
-            "SELECT city_code FROM courier_city WHERE courier_id = $1 ORDER BY city_code",
-        )
-        .bind(courier_id)
-        .fetch_all(&self.reader)
-        .await?;
-        rows.into_iter()
-            .map(|r| r.try_get("city_code"))
-            .collect::<Result<_, _>>()
-            .map_err(Into::into)
+        let rows = sqlx::query(&courier_cities_sql(self.backend))
+            .bind(courier_id)
+            .fetch_all(&self.reader)
+            .await?;
+        city_codes(&rows)
     }
+}
+
+/// The read of a courier's city codes, in code order; one placeholder, the courier.
+pub(super) fn courier_cities_sql(backend: super::Backend) -> String {
+    format!(
+        "SELECT city_code FROM courier_city WHERE courier_id = {} ORDER BY city_code",
+        super::InOrder::new(backend).one()
+    )
+}
+
+/// The city codes of the rows [`courier_cities_sql`] read.
+pub(super) fn city_codes<C: FromIterator<String>>(rows: &[sqlx::any::AnyRow]) -> StoreResult<C> {
+    rows.iter()
+        .map(|r| r.try_get("city_code"))
+        .collect::<Result<_, _>>()
+        .map_err(Into::into)
 }
 
 impl Store {

@@ -16,13 +16,12 @@ use crate::domain::{
 };
 use serde_json::json;
 use sqlx::{Any, Transaction};
-use std::collections::HashSet;
 
 pub(super) async fn apply_one(
     tx: &mut Transaction<'_, Any>,
     batch: &mut Batch,
     poster: &Principal,
-    (reach, assigned): (&ScanReach, &HashSet<String>),
+    reach: &ScanReach,
     event: &ScanEvent,
     (limits, skew_ms): (&BagLimits, i64),
     now_ms: i64,
@@ -57,7 +56,7 @@ pub(super) async fn apply_one(
             ),
         )));
     }
-    if poster.role == Role::Courier && !reach.covers(assigned, &bag.city_code) {
+    if poster.role == Role::Courier && !reach.covers(&bag.city_code) {
         return Ok(Err(bag_not_found()));
     }
     if bag.handover_status == HandoverStatus::Cancelled {

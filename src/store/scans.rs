@@ -212,41 +212,36 @@ impl ScanReach {
         Self::default()
     }
 
-    /// Whether a courier with this reach may scan bags of handovers in `city_code`;
-    /// `assigned` are the courier's cities read for the batch.
-    pub(super) fn covers(&self, assigned: &HashSet<String>, city_code: &str) -> bool {
+    /// Whether a courier with this reach may scan bags of handovers in `city_code`.
+    /// An `Assigned` reach not yet [`resolved`](Self::resolved) covers none.
+    pub(super) fn covers(&self, city_code: &str) -> bool {
         match &self.courier_cities {
-            CourierCities::Assigned => assigned.contains(city_code),
+            CourierCities::Assigned => false,
             CourierCities::Fixed(cities) => cities.contains(city_code),
         }
     }
-}
 
-/// Adds the read of a courier's assigned cities to `reads` when the batch needs them;
-/// returns the statement.
-fn push_assigned_cities(
-    reads: &mut Together,
-    poster: &Principal,
-    reach: &ScanReach,
-) -> Option<usize> {
-    if poster.role != Role::Courier || reach.courier_cities != CourierCities::Assigned {
-        return None;
+    /// Adds the read of a courier's assigned cities to `reads` when this reach needs
+    /// them; returns the statement.
+    fn push_reads(&self, reads: &mut Together, poster: &Principal) -> Option<usize> {
+        if poster.role != Role::Courier || self.courier_cities != CourierCities::Assigned {
+            return None;
+        }
+        let sql = super::partners::courier_cities_sql(reads.backend());
+        Some(reads.push(sql, vec![(&poster.id).into()]))
     }
-    let courier = InOrder::new(reads.backend()).one();
-    Some(reads.push(
-        format!("SELECT city_code FROM courier_city WHERE courier_id = {courier}"),
-        vec![(&poster.id).into()],
-    ))
-}
 
-/// The cities read by [`push_assigned_cities`] (none if it did not run).
-fn assigned_cities(read: Option<&Outcome>) -> StoreResult<HashSet<String>> {
-    read.map_or(Ok(HashSet::new()), |o| {
-        o.rows
-            .iter()
-            .map(|r| r.try_get("city_code").map_err(Into::into))
-            .collect()
-    })
+    /// This reach with the courier's assigned cities, read by [`ScanReach::push_reads`]
+    /// (`read`, when it ran), filled in.
+    fn resolved(&self, read: Option<&Outcome>) -> StoreResult<Self> {
+        let Some(read) = read else {
+            return Ok(self.clone());
+        };
+        Ok(Self {
+            courier_cities: CourierCities::Fixed(super::partners::city_codes(&read.rows)?),
+            test_mode: self.test_mode,
+        })
+    }
 }
 
 impl Store {
@@ -288,10 +283,10 @@ impl Store {
         let stored_at = push_stored_results(&mut reads, &poster_key, events);
         let ids: Vec<&str> = events.iter().map(|e| e.bag_id.as_str()).collect();
         let facts = Batch::push_reads(&mut reads, &ids);
-        let cities_at = push_assigned_cities(&mut reads, poster, reach);
+        let cities_at = reach.push_reads(&mut reads, poster);
         let outcomes = reads.run(&mut tx).await?;
         let stored = stored_results(&outcomes[stored_at])?;
-        let cities = assigned_cities(cities_at.map(|at| &outcomes[at]))?;
+        let reach = &reach.resolved(cities_at.map(|at| &outcomes[at]))?;
         let mut batch = Batch::default();
         batch.absorb(facts, &outcomes)?;
         let mut results: Vec<ScanResult> = Vec::with_capacity(events.len());
@@ -313,16 +308,8 @@ impl Store {
                 });
                 continue;
             }
-            let result = apply_one(
-                &mut tx,
-                &mut batch,
-                poster,
-                (reach, &cities),
-                event,
-                rules,
-                now_ms,
-            )
-            .await?;
+            let result =
+                apply_one(&mut tx, &mut batch, poster, reach, event, rules, now_ms).await?;
             let result = result.unwrap_or_else(|Refusal(code, message)| ScanResult {
                 event_id: event.event_id.clone(),
                 code: code.into(),
