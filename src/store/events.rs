@@ -9,7 +9,7 @@
 //! number. A rolled-back change rolls back its numbers and its events with it.
 
 use super::together::{Arg, Outcome, Together};
-use super::{InOrder, Store, StoreResult, placeholders};
+use super::{Backend, InOrder, Store, StoreResult, placeholders};
 use crate::domain::{EventType, new_id};
 use sqlx::{Any, Row, Transaction};
 
@@ -153,19 +153,56 @@ impl Reserved {
     }
 }
 
-/// Takes `n` numbers of the seller's sequence (the row it returns is read by
-/// [`Reserved::of`]); returns the statement's index in `together`.
-fn push_reserve(together: &mut Together, seller_id: &str, n: i64) -> usize {
+/// Takes `n` numbers of the seller's sequence and inserts `events` numbered up to
+/// `after` numbers before its new value (the caller inserts the `after` events
+/// numbered after them, by [`push_numbered`]). Returns the index of the statement
+/// whose row [`Reserved::of`] reads. On PostgreSQL the counter and the first rows of
+/// events travel as one statement: the insert reads its numbers from the counter's
+/// `RETURNING` row (the counter's lock is still the last a transaction takes, and is
+/// held one trip fewer).
+fn push_reserve(
+    together: &mut Together,
+    seller_id: &str,
+    n: i64,
+    events: &[NewEvent],
+    after: i64,
+    now_ms: i64,
+) -> usize {
     let mut binds = InOrder::new(together.backend());
     let (seller, first_n, more_n) = (binds.one(), binds.one(), binds.one());
-    together.push(
-        format!(
-            "INSERT INTO seller_event_seq (seller_id, last_seq) VALUES ({seller}, {first_n})
-             ON CONFLICT (seller_id) DO UPDATE SET last_seq = seller_event_seq.last_seq + {more_n}
-             RETURNING last_seq, has_endpoints"
-        ),
-        vec![seller_id.into(), n.into(), n.into()],
-    )
+    let counter = format!(
+        "INSERT INTO seller_event_seq (seller_id, last_seq) VALUES ({seller}, {first_n})
+         ON CONFLICT (seller_id) DO UPDATE SET last_seq = seller_event_seq.last_seq + {more_n}
+         RETURNING seller_id, last_seq, has_endpoints"
+    );
+    let mut args: Vec<Arg> = vec![seller_id.into(), n.into(), n.into()];
+    let per = InOrder::rows_per_statement(NUMBERED_COLUMNS);
+    match together.backend() {
+        Backend::Postgres if !events.is_empty() => {
+            let first = &events[..events.len().min(per)];
+            let insert = numbered_insert(
+                &mut binds,
+                &mut args,
+                first,
+                |i| after + (events.len() - 1 - i) as i64,
+                now_ms,
+            );
+            let at = together.push(
+                format!(
+                    "WITH c AS ({counter}), e AS ({insert} CROSS JOIN c)
+                     SELECT last_seq, has_endpoints FROM c"
+                ),
+                args,
+            );
+            push_numbered(together, seller_id, events, per, after, now_ms);
+            at
+        }
+        _ => {
+            let at = together.push(counter, args);
+            push_numbered(together, seller_id, events, 0, after, now_ms);
+            at
+        }
+    }
 }
 
 /// Marks that the seller has a webhook endpoint, under its counter's lock (see
@@ -216,11 +253,8 @@ pub(crate) fn push_append(
     now_ms: i64,
 ) -> PendingAppend {
     let n = events.len() as i64;
-    let reserve = (!events.is_empty()).then(|| {
-        let at = push_reserve(together, seller_id, n);
-        push_numbered(together, seller_id, events, 0, now_ms);
-        at
-    });
+    let reserve =
+        (!events.is_empty()).then(|| push_reserve(together, seller_id, n, events, 0, now_ms));
     PendingAppend {
         seller_id: seller_id.to_owned(),
         n,
@@ -248,43 +282,70 @@ impl PendingAppend {
     }
 }
 
-/// Inserts `events`, numbered in order up to `after` numbers before the seller's
-/// counter as it stands (the caller took their numbers, and `after` more, just before).
+/// Columns of a numbered event row in [`numbered_insert`].
+const NUMBERED_COLUMNS: usize = 6;
+
+/// Inserts `events` from the `skip`th on, numbered in order up to `after` numbers
+/// before the seller's counter as it stands (the caller took their numbers, and
+/// `after` more, just before).
 fn push_numbered(
     together: &mut Together,
     seller_id: &str,
     events: &[NewEvent],
+    skip: usize,
     after: i64,
     now_ms: i64,
 ) {
-    let columns = 6;
-    let per = InOrder::rows_per_statement(columns);
-    for (c, chunk) in events.chunks(per).enumerate() {
-        // How far before the counter's value each event's number lies.
-        let behind_last = |i: usize| after + (events.len() - 1 - (c * per + i)) as i64;
+    let per = InOrder::rows_per_statement(NUMBERED_COLUMNS);
+    let mut start = skip;
+    for chunk in events.get(skip..).unwrap_or_default().chunks(per) {
         let mut binds = InOrder::new(together.backend());
-        let types = ["BIGINT", "TEXT", "TEXT", "BIGINT", "TEXT", "TEXT"];
-        let rows = binds.cast_rows(chunk.len(), &types);
+        let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * NUMBERED_COLUMNS + 1);
+        let insert = numbered_insert(
+            &mut binds,
+            &mut args,
+            chunk,
+            |i| after + (events.len() - 1 - (start + i)) as i64,
+            now_ms,
+        );
         let sql = format!(
-            "INSERT INTO event (seller_id, seq, event_id, event_type, created_at_ms, data, dedup_key)
-             SELECT c.seller_id, c.last_seq - v.column1, v.column2, v.column3, v.column4, v.column5, v.column6
-             FROM (VALUES {rows}) AS v JOIN seller_event_seq c ON c.seller_id = {}",
+            "{insert} JOIN seller_event_seq c ON c.seller_id = {}",
             binds.one()
         );
-        let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * columns + 1);
-        for (i, e) in chunk.iter().enumerate() {
-            args.extend([
-                Arg::Int(behind_last(i)),
-                new_id("EV").into(),
-                e.event_type.as_str().into(),
-                now_ms.into(),
-                e.data.to_string().into(),
-                e.dedup_key.clone().into(),
-            ]);
-        }
         args.push(seller_id.into());
         together.push(sql, args);
+        start += chunk.len();
     }
+}
+
+/// `INSERT INTO event ... SELECT ... FROM (VALUES ...) AS v`, to be joined to the
+/// seller's counter row as `c`: the `i`th event of `chunk` is numbered `behind(i)`
+/// before the counter's value. Its placeholders come from `binds`, its arguments are
+/// added to `args`.
+fn numbered_insert(
+    binds: &mut InOrder,
+    args: &mut Vec<Arg>,
+    chunk: &[NewEvent],
+    behind: impl Fn(usize) -> i64,
+    now_ms: i64,
+) -> String {
+    let types = ["BIGINT", "TEXT", "TEXT", "BIGINT", "TEXT", "TEXT"];
+    let rows = binds.cast_rows(chunk.len(), &types);
+    for (i, e) in chunk.iter().enumerate() {
+        args.extend([
+            Arg::Int(behind(i)),
+            new_id("EV").into(),
+            e.event_type.as_str().into(),
+            now_ms.into(),
+            e.data.to_string().into(),
+            e.dedup_key.clone().into(),
+        ]);
+    }
+    format!(
+        "INSERT INTO event (seller_id, seq, event_id, event_type, created_at_ms, data, dedup_key)
+         SELECT c.seller_id, c.last_seq - v.column1, v.column2, v.column3, v.column4, v.column5, v.column6
+         FROM (VALUES {rows}) AS v"
+    )
 }
 
 /// The events of a bag's intake, in this order: `bag.received`, one
@@ -316,10 +377,10 @@ pub(crate) fn push_intake_events(
     let (missing, missing_tail) = (events.missing.0, events.missing.1.as_str());
     let parcels = i64::try_from(first_scans + missing).unwrap_or(i64::MAX);
     let total = 1 + parcels;
-    let reserve = push_reserve(together, events.seller_id, total);
-    push_numbered(
+    let reserve = push_reserve(
         together,
         events.seller_id,
+        total,
         std::slice::from_ref(&events.received),
         parcels,
         now_ms,

@@ -170,7 +170,7 @@ pub(crate) fn insert_events(
                 detail.into(),
             ]);
         }
-        together.push(sql, args);
+        together.push_counted(sql, args);
     }
 }
 

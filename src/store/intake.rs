@@ -237,7 +237,7 @@ fn push_mark_bag_received(
     let mut b = InOrder::new(together.backend());
     let (at, now, not_reported, now_again, missing, bag_id) =
         (b.one(), b.one(), b.one(), b.one(), b.one(), b.one());
-    together.push(
+    together.push_counted(
         format!(
             "UPDATE bag SET status = 'received', received_at_ms = {at}, received_recorded_at_ms = {now},
                            pickup_not_reported = {not_reported}, updated_at_ms = {now_again}, has_missing = {missing}
@@ -309,7 +309,7 @@ fn push_record_found(
                 now_ms.into(),
             ]);
         }
-        together.push(sql, args);
+        together.push_counted(sql, args);
     }
 }
 

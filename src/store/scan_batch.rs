@@ -14,7 +14,7 @@
 use super::events::{NewEvent, PendingAppend, push_append};
 use super::handovers::insert_events;
 use super::together::{Arg, Outcome, Together};
-use super::{InOrder, StoreResult, backend_of};
+use super::{Backend, InOrder, StoreResult, backend_of};
 use crate::domain::{BagStatus, HandoverStatus, Principal};
 use sqlx::{Any, Row, Transaction};
 use std::collections::HashMap;
@@ -79,9 +79,15 @@ impl Batch {
         ids.sort_unstable();
         ids.dedup();
         let mut at = together.len()..together.len();
+        // On PostgreSQL the read locks the bags, in id order (after their handovers:
+        // `locks.rs`); it then returns them as they stand, even if it waited for them.
+        let lock = match together.backend() {
+            Backend::Postgres => " ORDER BY b.bag_id FOR NO KEY UPDATE OF b",
+            Backend::Sqlite => "",
+        };
         for chunk in ids.chunks(InOrder::rows_per_statement(1)) {
             let sql = format!(
-                "{FACTS} ({})",
+                "{FACTS} ({}){lock}",
                 InOrder::new(together.backend()).list(chunk.len())
             );
             at.end = together.push(sql, chunk.iter().map(Arg::from).collect()) + 1;
@@ -328,6 +334,6 @@ fn update_from_values(
         let sql = format!("{update}{set_now} FROM (VALUES {values}) AS v WHERE {join}");
         let mut args: Vec<Arg> = now_columns.iter().map(|_| Arg::Int(now_ms)).collect();
         args.extend(chunk.into_iter().flatten());
-        together.push(sql, args);
+        together.push_counted(sql, args);
     }
 }

@@ -11,7 +11,12 @@
 //! order, and reports each statement's outcome. sqlx calls multi-statement queries
 //! deprecated; the tests below pin the behaviour, so an upgrade of sqlx that changes
 //! it fails there first. PostgreSQL prepares one statement per message, so there the
-//! statements run one after another, as before.
+//! statements run one after another, in order, with one exception: a run of
+//! statements pushed with [`Together::push_counted`] (writes whose only answer is how
+//! many rows they changed) is sent as one statement, each write a data-modifying
+//! `WITH` query of it. Such writes all see the database as it was before the
+//! statement, so a write pushed that way must not depend on what another one of its
+//! run changes (BENCHMARKS.md, "PostgreSQL: fewer trips").
 //!
 //! Every statement's placeholders come from its own [`InOrder`](super::InOrder): `?`
 //! on SQLite (absolute `$n` would index the whole query's arguments), `$1..` on
@@ -20,7 +25,7 @@
 use super::{Backend, StoreResult, backend_of};
 use futures::TryStreamExt;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Either, Executor, Transaction};
+use sqlx::{Any, Either, Executor, Row, Transaction};
 
 /// A statement's argument, owned until the statements are sent.
 #[derive(Clone, Debug)]
@@ -76,11 +81,22 @@ pub(crate) struct Outcome {
     pub(crate) rows: Vec<AnyRow>,
 }
 
+/// One statement to send.
+struct Statement {
+    sql: String,
+    args: Vec<Arg>,
+    /// Pushed with [`Together::push_counted`].
+    counted: bool,
+}
+
 /// Statements to send together, in order.
 pub(crate) struct Together {
     backend: Backend,
-    statements: Vec<(String, Vec<Arg>)>,
+    statements: Vec<Statement>,
 }
+
+/// Parameters PostgreSQL takes in one statement.
+const POSTGRES_PARAMETERS: usize = 65_535;
 
 impl Together {
     pub(crate) fn new(backend: Backend) -> Self {
@@ -101,7 +117,19 @@ impl Together {
 
     /// Adds a statement; returns its index in [`Together::run`]'s outcomes.
     pub(crate) fn push(&mut self, sql: String, args: Vec<Arg>) -> usize {
-        self.statements.push((sql, args));
+        self.add(sql, args, false)
+    }
+
+    /// Adds an `INSERT`, `UPDATE` or `DELETE` with no `RETURNING` whose outcome is only
+    /// the rows it changed, and which neither depends on the changes of the counted
+    /// statements pushed next to it nor changes a row they change (on PostgreSQL they
+    /// run as one statement: see the module's notes). Returns its index.
+    pub(crate) fn push_counted(&mut self, sql: String, args: Vec<Arg>) -> usize {
+        self.add(sql, args, true)
+    }
+
+    fn add(&mut self, sql: String, args: Vec<Arg>, counted: bool) -> usize {
+        self.statements.push(Statement { sql, args, counted });
         self.statements.len() - 1
     }
 
@@ -115,10 +143,10 @@ impl Together {
                 let sql = self
                     .statements
                     .iter()
-                    .map(|(sql, _)| sql.as_str())
+                    .map(|s| s.sql.as_str())
                     .collect::<Vec<_>>()
                     .join(";\n");
-                let args = self.statements.into_iter().flat_map(|(_, args)| args);
+                let args = self.statements.into_iter().flat_map(|s| s.args);
                 let outcomes = send(tx, &sql, args).await?;
                 if outcomes.len() != n {
                     return Err(sqlx::Error::Protocol(format!(
@@ -129,15 +157,101 @@ impl Together {
                 }
                 Ok(outcomes)
             }
-            _ => {
+            Backend::Sqlite => {
                 let mut outcomes = Vec::with_capacity(self.statements.len());
-                for (sql, args) in self.statements {
-                    outcomes.extend(send(tx, &sql, args).await?);
+                for s in self.statements {
+                    outcomes.extend(send(tx, &s.sql, s.args).await?);
+                }
+                Ok(outcomes)
+            }
+            Backend::Postgres => {
+                let mut outcomes = Vec::with_capacity(self.statements.len());
+                let mut statements = self.statements.into_iter().peekable();
+                while let Some(first) = statements.next() {
+                    if !first.counted {
+                        outcomes.extend(send(tx, &first.sql, first.args).await?);
+                        continue;
+                    }
+                    let mut run = vec![first];
+                    let mut parameters = run[0].args.len();
+                    while let Some(next) = statements
+                        .next_if(|s| s.counted && parameters + s.args.len() <= POSTGRES_PARAMETERS)
+                    {
+                        parameters += next.args.len();
+                        run.push(next);
+                    }
+                    if run.len() == 1 {
+                        let only = run.remove(0);
+                        outcomes.extend(send(tx, &only.sql, only.args).await?);
+                    } else {
+                        outcomes.extend(send_counted(tx, run).await?);
+                    }
                 }
                 Ok(outcomes)
             }
         }
     }
+}
+
+/// Sends a run of counted writes as one PostgreSQL statement, each write a
+/// data-modifying `WITH` query returning a row per row it changed, counted in the
+/// statement's one row; one outcome a write.
+async fn send_counted(
+    tx: &mut Transaction<'_, Any>,
+    run: Vec<Statement>,
+) -> StoreResult<Vec<Outcome>> {
+    let n = run.len();
+    let mut queries = Vec::with_capacity(n);
+    let mut args = Vec::new();
+    for (i, s) in run.into_iter().enumerate() {
+        queries.push(format!(
+            "w{i} AS ({} RETURNING 1)",
+            shift_placeholders(&s.sql, args.len())
+        ));
+        args.extend(s.args);
+    }
+    let counts: Vec<String> = (0..n)
+        .map(|i| format!("(SELECT COUNT(*) FROM w{i}) AS n{i}"))
+        .collect();
+    let sql = format!("WITH {} SELECT {}", queries.join(", "), counts.join(", "));
+    let sent = send(tx, &sql, args).await?;
+    let row = sent.first().and_then(|o| o.rows.first()).ok_or_else(|| {
+        sqlx::Error::Protocol(format!("{n} writes sent as one statement, no row back"))
+    })?;
+    (0..n)
+        .map(|i| {
+            let count: i64 = row.try_get(i)?;
+            Ok(Outcome {
+                rows_affected: u64::try_from(count).unwrap_or_default(),
+                rows: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// `sql` with each PostgreSQL placeholder `$k` (outside string literals) made
+/// `$(k + by)`.
+fn shift_placeholders(sql: &str, by: usize) -> String {
+    if by == 0 {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut chars = sql.chars().peekable();
+    let mut in_literal = false;
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '\'' {
+            in_literal = !in_literal;
+        } else if c == '$' && !in_literal && chars.peek().is_some_and(char::is_ascii_digit) {
+            let mut k = 0usize;
+            while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                k = k * 10 + d as usize;
+                chars.next();
+            }
+            out.push_str(&(k + by).to_string());
+        }
+    }
+    out
 }
 
 /// Sends one query (of one or, on SQLite, several statements) and collects each
@@ -177,9 +291,18 @@ mod tests {
     use crate::store::{InOrder, StoreError};
     use sqlx::Row;
 
+    /// The arguments of rows of (k, n).
+    fn pairs(rows: &[(&str, i64)]) -> Vec<Arg> {
+        rows.iter()
+            .flat_map(|&(k, n)| [Arg::from(k), Arg::from(n)])
+            .collect()
+    }
+
     /// Sends four statements together inside a transaction, on a scratch table, and
     /// checks that each statement took its own arguments in order and reported its
-    /// own outcome; then that a failing statement fails the lot.
+    /// own outcome; then the same with two counted writes between two reads (one
+    /// statement on PostgreSQL, a placeholder-like literal left alone); then that a
+    /// failing statement fails the lot.
     async fn statements_keep_their_arguments_and_outcomes(url: &str) {
         sqlx::any::install_default_drivers();
         let pool = sqlx::any::AnyPoolOptions::new()
@@ -200,14 +323,7 @@ mod tests {
         let rows = b.rows(3, 2);
         let insert = together.push(
             format!("INSERT INTO together_check (k, n) VALUES {rows}"),
-            vec![
-                "a".into(),
-                1.into(),
-                "b".into(),
-                2.into(),
-                "c".into(),
-                3.into(),
-            ],
+            pairs(&[("a", 1), ("b", 2), ("c", 3)]),
         );
         let mut b = InOrder::new(backend);
         let (add, above) = (b.one(), b.one());
@@ -246,6 +362,51 @@ mod tests {
             .collect();
         assert_eq!(listed, vec![("b".to_owned(), 12), ("c".to_owned(), 26)]);
 
+        // Counted writes of rows the others of their run do not touch, between two
+        // reads: on PostgreSQL the two writes go as one statement.
+        let mut together = Together::new(backend);
+        let mut b = InOrder::new(backend);
+        let before = together.push(
+            format!(
+                "SELECT COUNT(*) AS n FROM together_check WHERE k < {}",
+                b.one()
+            ),
+            vec!["z".into()],
+        );
+        let mut b = InOrder::new(backend);
+        let rows = b.rows(3, 2);
+        let added = together.push_counted(
+            format!("INSERT INTO together_check (k, n) VALUES {rows} ON CONFLICT (k) DO NOTHING"),
+            pairs(&[("d", 4), ("a", 0), ("e", 5)]),
+        );
+        let mut b = InOrder::new(backend);
+        let (n, k) = (b.one(), b.one());
+        let changed = together.push_counted(
+            format!("UPDATE together_check SET n = {n} WHERE k = {k} AND '$1' <> ''"),
+            vec![7.into(), "b".into()],
+        );
+        let after = together.push(
+            "SELECT k, n FROM together_check ORDER BY k".into(),
+            Vec::new(),
+        );
+        let outcomes = together.run(&mut tx).await.expect("run counted");
+        assert_eq!(outcomes.len(), 4);
+        let count: i64 = outcomes[before].rows[0].try_get("n").expect("n");
+        assert_eq!(count, 3);
+        assert_eq!(outcomes[added].rows_affected, 2, "'a' was there already");
+        assert_eq!(outcomes[changed].rows_affected, 1);
+        let listed: Vec<(String, i64)> = outcomes[after]
+            .rows
+            .iter()
+            .map(|r| (r.try_get("k").expect("k"), r.try_get("n").expect("n")))
+            .collect();
+        let expected = [("a", 1), ("b", 7), ("c", 26), ("d", 4), ("e", 5)];
+        let expected: Vec<(String, i64)> = expected
+            .iter()
+            .map(|(k, n)| ((*k).to_owned(), *n))
+            .collect();
+        assert_eq!(listed, expected);
+
         // A statement that fails (a duplicate key) fails the whole run.
         let mut together = Together::new(backend);
         let mut b = InOrder::new(backend);
@@ -264,6 +425,15 @@ mod tests {
         );
         tx.rollback().await.expect("rollback");
         pool.close().await;
+    }
+
+    #[test]
+    fn placeholders_shift_outside_literals() {
+        assert_eq!(
+            shift_placeholders("UPDATE t SET a = $1, b = '$2' WHERE c = $10", 5),
+            "UPDATE t SET a = $6, b = '$2' WHERE c = $15"
+        );
+        assert_eq!(shift_placeholders("SELECT $1", 0), "SELECT $1");
     }
 
     #[tokio::test]
@@ -285,7 +455,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn postgres_runs_statements_one_after_another() {
+    async fn postgres_runs_statements_in_order_and_counted_writes_as_one() {
         match std::env::var("FIRSTMILE_TEST_POSTGRES_URL") {
             Ok(url) => statements_keep_their_arguments_and_outcomes(&url).await,
             Err(_) => assert!(
