@@ -1,8 +1,9 @@
 //! Load generator for the scan path of a running firstmile server (loopback only).
 //!
 //! Setup, through the API: a seller in Shenzhen (440000/440300) with 30 days of 60
-//! orders a day, its parcels, handovers of a few bags each for today in China (UTC+8),
-//! a courier for city 440300 and a key for sorting center SZX. Then two measured
+//! orders a day (or `--sellers N` of them, the bags shared out), its parcels, handovers
+//! of a few bags each for today in China (UTC+8), a courier for city 440300 and a key
+//! for sorting center SZX. Then two measured
 //! phases on `POST /v1/scans`: `picked_up` events (with `measured_weight_g`) for every
 //! bag, then `received` events (with `parcels_found`) for every bag, each phase in
 //! batches of `--batch` events posted by `--concurrency` concurrent clients. For each
@@ -88,6 +89,12 @@ struct Args {
     /// Bags per handover.
     #[arg(long, env = "FIRSTMILE_LOADGEN_BAGS_PER_HANDOVER", default_value_t = 5)]
     bags_per_handover: usize,
+    /// Sellers the bags are spread over (each with its own parcels and handovers);
+    /// the scan phases take their bags in turn (the first seller's first bag, the
+    /// second seller's first bag, ...). With one seller, concurrent requests wait for
+    /// each other at the seller's event counter and at their shared handover's row.
+    #[arg(long, env = "FIRSTMILE_LOADGEN_SELLERS", default_value_t = 1)]
+    sellers: usize,
     /// Events per `POST /v1/scans`.
     #[arg(long, env = "FIRSTMILE_LOADGEN_BATCH", default_value_t = 100)]
     batch: usize,
@@ -309,10 +316,11 @@ async fn run(args: Args) -> Result<(), BoxError> {
         .await
         .map_err(|_| format!("setup took longer than {}s", args.max_seconds))??;
     println!(
-        "setup: {} bags of {} parcels in {} handovers, {:.1}s",
+        "setup: {} bags of {} parcels in handovers of {} bags, of {} seller(s), {:.1}s",
         setup.bags.len(),
         args.parcels_per_bag,
-        setup.bags.len().div_ceil(args.bags_per_handover),
+        args.bags_per_handover,
+        args.sellers.max(1),
         started.elapsed().as_secs_f64()
     );
 
@@ -519,13 +527,51 @@ async fn new_scanners(api: &Api, operator: &str, city: &str) -> Result<(String, 
 
 async fn set_up(api: &Api, args: &Args) -> Result<Setup, BoxError> {
     let op = args.token.as_str();
+    let sellers = args.sellers.max(1);
+    let mut first = None;
+    let mut bags_of: Vec<Vec<Bag>> = Vec::with_capacity(sellers);
+    for s in 0..sellers {
+        let bags = args.bags / sellers + usize::from(s < args.bags % sellers);
+        let (seller_id, seller_token, bags) = seller_with_bags(api, args, bags).await?;
+        first.get_or_insert((seller_id, seller_token));
+        bags_of.push(bags);
+    }
+    let (seller_id, seller_token) = first.ok_or("no seller")?;
+    // The sellers' bags in turn.
+    let mut bags = Vec::with_capacity(args.bags);
+    let mut queues: Vec<std::vec::IntoIter<Bag>> =
+        bags_of.into_iter().map(Vec::into_iter).collect();
+    while bags.len() < args.bags {
+        let before = bags.len();
+        bags.extend(queues.iter_mut().filter_map(Iterator::next));
+        if bags.len() == before {
+            break;
+        }
+    }
+    let (courier, center) = new_scanners(api, op, "440300").await?;
+    Ok(Setup {
+        seller_id,
+        seller_token,
+        courier,
+        center,
+        bags,
+    })
+}
+
+/// A new seller with `n` bags of `--parcels-per-bag` parcels, booked in handovers of
+/// `--bags-per-handover` bags for today; returns its id, key and bags.
+async fn seller_with_bags(
+    api: &Api,
+    args: &Args,
+    n: usize,
+) -> Result<(String, String, Vec<Bag>), BoxError> {
     let address = json!({"province": "440000", "city": "440300", "street": "1 Loadgen Road",
                          "lat": 22.5431, "lon": 114.0579});
-    let (seller_id, seller_token) = new_seller(api, op, "Loadgen Seller", address).await?;
+    let (seller_id, seller_token) = new_seller(api, &args.token, "Loadgen Seller", address).await?;
     let today = china_today()?;
 
     let prefix = format!("LG{}", seller_id.trim_start_matches("SL"));
-    let tracking: Vec<String> = (0..args.bags * args.parcels_per_bag)
+    let tracking: Vec<String> = (0..n * args.parcels_per_bag)
         .map(|i| format!("{prefix}{i:07}"))
         .collect();
     for chunk in tracking.chunks(1000) {
@@ -542,9 +588,9 @@ async fn set_up(api: &Api, args: &Args) -> Result<Setup, BoxError> {
         none_rejected(&body)?;
     }
 
-    let mut bags = Vec::with_capacity(args.bags);
+    let mut bags = Vec::with_capacity(n);
     let per_handover = args.bags_per_handover * args.parcels_per_bag;
-    for chunk in tracking.chunks(per_handover) {
+    for chunk in tracking.chunks(per_handover.max(1)) {
         let declared: Vec<Value> = chunk
             .chunks(args.parcels_per_bag)
             .map(|p| json!({"parcels": p, "length_cm": 40.0, "width_cm": 30.0, "height_cm": 30.0}))
@@ -570,15 +616,7 @@ async fn set_up(api: &Api, args: &Args) -> Result<Setup, BoxError> {
             });
         }
     }
-
-    let (courier, center) = new_scanners(api, op, "440300").await?;
-    Ok(Setup {
-        seller_id,
-        seller_token,
-        courier,
-        center,
-        bags,
-    })
+    Ok((seller_id, seller_token, bags))
 }
 
 fn str_field(v: &Value, name: &str) -> Result<String, BoxError> {
