@@ -85,20 +85,15 @@ pub(crate) async fn lock_in_order(tx: &mut Transaction<'_, Any>, set: &LockSet) 
 }
 
 /// Locks the bags, with their handovers, their parcels (and `extra_parcels`) and
-/// their sellers' event counters, in the global order (for a scan batch with an
-/// intake; one without takes its locks with its reads: [`push_lock_handovers_of`]). When
-/// `extra_parcels` is `None` (a batch with no intake, which changes no parcel) it
-/// locks neither parcels nor counters: such a batch takes its sellers' counters last,
-/// in seller order, when it stores its events just before committing (see
-/// `scan_batch.rs`), so a seller's counter is held for a few statements, not the whole
-/// batch, and the global order still holds. The bag to
-/// handover map is read first without locks (a bag never changes handover); a bag's
-/// parcels change only under its handover's lock, so they are read once the
-/// handovers are locked.
+/// their sellers' event counters, in the global order, for a scan batch with an
+/// intake (one without takes its locks with its reads: [`push_lock_handovers_of`]).
+/// The bag to handover map is read first without locks (a bag never changes
+/// handover); a bag's parcels change only under its handover's lock, so they are read
+/// once the handovers are locked.
 pub(crate) async fn lock_bags(
     tx: &mut Transaction<'_, Any>,
     bag_ids: &[String],
-    extra_parcels: Option<&[String]>,
+    extra_parcels: &[String],
 ) -> StoreResult<()> {
     if backend_of(tx) == Backend::Sqlite || bag_ids.is_empty() {
         return Ok(());
@@ -117,16 +112,12 @@ pub(crate) async fn lock_bags(
         for row in query.fetch_all(&mut **tx).await? {
             set.bags.push(row.try_get("bag_id")?);
             handovers.push(row.try_get("handover_id")?);
-            if extra_parcels.is_some() {
-                set.sellers.push(row.try_get("seller_id")?);
-            }
+            set.sellers.push(row.try_get("seller_id")?);
         }
     }
     lock_rows(tx, "handover", "handover_id", &handovers).await?;
-    if let Some(extra) = extra_parcels {
-        set.parcels = parcels_of_bags(tx, &set.bags).await?;
-        set.parcels.extend_from_slice(extra);
-    }
+    set.parcels = parcels_of_bags(tx, &set.bags).await?;
+    set.parcels.extend_from_slice(extra_parcels);
     lock_in_order(tx, &set).await
 }
 

@@ -495,6 +495,18 @@ pub(crate) fn decode_cursor_or_start(cursor: Option<&str>) -> StoreResult<(i64, 
     cursor.map_or_else(|| Ok((i64::MAX, String::new())), decode_cursor)
 }
 
+/// The PostgreSQL database of the store's unit tests (`FIRSTMILE_TEST_POSTGRES_URL`);
+/// `None` skips a test, unless `FIRSTMILE_REQUIRE_POSTGRES` is set, which fails it.
+#[cfg(test)]
+pub(crate) fn test_postgres_url() -> Option<String> {
+    let url = std::env::var("FIRSTMILE_TEST_POSTGRES_URL").ok();
+    assert!(
+        url.is_some() || std::env::var("FIRSTMILE_REQUIRE_POSTGRES").is_err(),
+        "FIRSTMILE_REQUIRE_POSTGRES is set but FIRSTMILE_TEST_POSTGRES_URL is not"
+    );
+    url
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

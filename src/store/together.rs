@@ -456,12 +456,8 @@ mod tests {
 
     #[tokio::test]
     async fn postgres_runs_statements_in_order_and_counted_writes_as_one() {
-        match std::env::var("FIRSTMILE_TEST_POSTGRES_URL") {
-            Ok(url) => statements_keep_their_arguments_and_outcomes(&url).await,
-            Err(_) => assert!(
-                std::env::var("FIRSTMILE_REQUIRE_POSTGRES").is_err(),
-                "FIRSTMILE_REQUIRE_POSTGRES is set but FIRSTMILE_TEST_POSTGRES_URL is not"
-            ),
+        if let Some(url) = crate::store::test_postgres_url() {
+            statements_keep_their_arguments_and_outcomes(&url).await;
         }
     }
 }
