@@ -69,6 +69,12 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// (`FIRSTMILE_DB_SCAN_WRITERS`; BENCHMARKS.md, "Group commit", has the measurements).
 pub const DEFAULT_SCAN_WRITERS: usize = 4;
 
+/// The `BEGIN` of a scan transaction on PostgreSQL ([`Store::begin_scan_write`]): no
+/// plan of its statements scans a table whole or joins by hashing or merging where an
+/// index lookup can serve.
+const KEYED_BEGIN: &str = "BEGIN; SET LOCAL enable_seqscan = off; \
+     SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off";
+
 /// Which database the store talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -284,6 +290,21 @@ impl Store {
             Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.writer.begin().await?,
         })
+    }
+
+    /// A write transaction of scans: [`Store::begin_write`], and on PostgreSQL its
+    /// statements read by key whatever the statistics say. Every statement of a scan
+    /// batch names its rows by key, yet on tables the planner believes small it
+    /// scanned them whole and hashed them (the batch's bags, 40,000 rows read for 400
+    /// updated; BENCHMARKS.md, "Scans read by key"). `SET LOCAL` lasts until the
+    /// transaction ends and goes with the `BEGIN` in one trip.
+    pub(crate) async fn begin_scan_write(
+        &self,
+    ) -> StoreResult<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            Backend::Sqlite => self.begin_write().await,
+            Backend::Postgres => Ok(self.writer.begin_with(KEYED_BEGIN).await?),
+        }
     }
 
     /// Closes both pools.
@@ -562,5 +583,56 @@ mod tests {
     fn placeholders_are_numbered_from_start() {
         assert_eq!(placeholders(3, 3), "$3, $4, $5");
         assert_eq!(values_rows(2, 2), "($1, $2), ($3, $4)");
+    }
+
+    /// The plan of a 100-bag update by key on an unanalysed table of 20,000 bags, in
+    /// a transaction begun with `begin`.
+    async fn bag_update_plan(pool: &AnyPool, begin: &'static str) -> String {
+        let mut tx = pool.begin_with(begin).await.expect("begin");
+        // A temporary table of the same name is read instead of any real one.
+        for sql in [
+            "CREATE TEMPORARY TABLE bag (bag_id TEXT PRIMARY KEY, status TEXT NOT NULL,
+               updated_at_ms BIGINT NOT NULL)",
+            "INSERT INTO bag SELECT 'B' || i, 'open', 0 FROM generate_series(1, 20000) AS i",
+        ] {
+            sqlx::query(sql).execute(&mut *tx).await.expect("fill");
+        }
+        let values: Vec<String> = (19_901..=20_000)
+            .map(|i| format!("(CAST('B{i}' AS TEXT), CAST('picked_up' AS TEXT))"))
+            .collect();
+        let explain = format!(
+            "EXPLAIN UPDATE bag SET status = v.column2, updated_at_ms = 1 FROM (VALUES {}) AS v
+             WHERE bag.bag_id = v.column1",
+            values.join(", ")
+        );
+        let rows = sqlx::query(&explain).fetch_all(&mut *tx).await.expect("explain");
+        tx.rollback().await.expect("rollback");
+        rows.iter()
+            .map(|r| r.try_get::<String, _>(0).expect("plan line"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// A scan transaction on PostgreSQL updates its bags through the key; a plain one
+    /// reads the whole unanalysed table for them.
+    #[tokio::test]
+    async fn scan_transactions_update_by_key_whatever_the_statistics_say() {
+        let Some(url) = test_postgres_url() else {
+            return;
+        };
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .expect("connect");
+        let keyed = bag_update_plan(&pool, KEYED_BEGIN).await;
+        assert!(
+            keyed.contains("Index Scan using bag_pkey") && !keyed.contains("Seq Scan"),
+            "{keyed}"
+        );
+        let plain = bag_update_plan(&pool, "BEGIN").await;
+        assert!(plain.contains("Seq Scan on bag"), "{plain}");
+        pool.close().await;
     }
 }

@@ -259,7 +259,7 @@ impl Store {
             now_ms,
         } = posting;
         let poster_key = poster.key();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_scan_write().await?;
         let bag_ids: Vec<String> = events.iter().map(|e| e.bag_id.clone()).collect();
         // Only an intake changes parcels: a batch without one locks none.
         let intakes: Vec<&Vec<String>> = events
