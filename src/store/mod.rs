@@ -605,7 +605,10 @@ mod tests {
              WHERE bag.bag_id = v.column1",
             values.join(", ")
         );
-        let rows = sqlx::query(&explain).fetch_all(&mut *tx).await.expect("explain");
+        let rows = sqlx::query(&explain)
+            .fetch_all(&mut *tx)
+            .await
+            .expect("explain");
         tx.rollback().await.expect("rollback");
         rows.iter()
             .map(|r| r.try_get::<String, _>(0).expect("plan line"))
@@ -633,6 +636,157 @@ mod tests {
         );
         let plain = bag_update_plan(&pool, "BEGIN").await;
         assert!(plain.contains("Seq Scan on bag"), "{plain}");
+        pool.close().await;
+    }
+
+    /// Rows written before migration `20261206000001` (which rebuilds the event log
+    /// and the handovers' histories without their foreign keys) come through it
+    /// unchanged, on `url`'s database.
+    async fn logs_survive_their_rebuild(url: &str) {
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(url)
+            .await
+            .expect("connect");
+        // The migrations before the rebuild, as the files they came from.
+        let dir = std::env::temp_dir().join(crate::domain::new_id("firstmile_migrations_"));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        for entry in std::fs::read_dir(&source).expect("migrations") {
+            let path = entry.expect("entry").path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_owned();
+            if name.as_str() < "20261206000001" {
+                std::fs::copy(&path, dir.join(&name)).expect("copy");
+            }
+        }
+        let before = sqlx::migrate::Migrator::new(dir.as_path())
+            .await
+            .expect("migrator");
+        let _ = std::fs::remove_dir_all(&dir);
+        before
+            .run(&pool)
+            .await
+            .expect("migrations before the rebuild");
+        let mut conn = pool.acquire().await.expect("connection");
+        // The rows' parents do not matter here: their checks are off for this session.
+        let off = if url.starts_with("sqlite:") {
+            "PRAGMA foreign_keys = OFF"
+        } else {
+            "SET session_replication_role = replica"
+        };
+        for sql in [
+            off,
+            "INSERT INTO event (seller_id, seq, event_id, event_type, created_at_ms, data, dedup_key)
+             VALUES ('S1', 1, 'EV1', 'bag.overdue', 5, '{\"bag_id\":\"B1\"}', 'bag.overdue:B1'),
+                    ('S1', 2, 'EV2', 'parcel.first_scan', 6, '{}', NULL)",
+            "INSERT INTO handover_event (handover_event_id, handover_id, at_ms, actor_role, actor_id, action, detail)
+             VALUES ('HE1', 'H1', 7, 'courier', 'C1', 'picked_up', 'bag B1')",
+        ] {
+            sqlx::query(sql).execute(&mut *conn).await.expect(sql);
+        }
+        drop(conn);
+        MIGRATOR.run(&pool).await.expect("the rebuild");
+        let events: Vec<(String, i64, String, String, i64, String, Option<String>)> =
+            sqlx::query_as(
+                "SELECT seller_id, seq, event_id, event_type, created_at_ms, data, dedup_key
+                 FROM event ORDER BY seq",
+            )
+            .fetch_all(&pool)
+            .await
+            .expect("events");
+        assert_eq!(
+            events,
+            vec![
+                (
+                    "S1".into(),
+                    1,
+                    "EV1".into(),
+                    "bag.overdue".into(),
+                    5,
+                    "{\"bag_id\":\"B1\"}".into(),
+                    Some("bag.overdue:B1".into())
+                ),
+                (
+                    "S1".into(),
+                    2,
+                    "EV2".into(),
+                    "parcel.first_scan".into(),
+                    6,
+                    "{}".into(),
+                    None
+                ),
+            ]
+        );
+        let history: Vec<(String, String, i64, String, String, String, Option<String>)> =
+            sqlx::query_as("SELECT * FROM handover_event")
+                .fetch_all(&pool)
+                .await
+                .expect("history");
+        assert_eq!(
+            history,
+            vec![(
+                "HE1".into(),
+                "H1".into(),
+                7,
+                "courier".into(),
+                "C1".into(),
+                "picked_up".into(),
+                Some("bag B1".into())
+            )]
+        );
+        // The keys are still unique.
+        for sql in [
+            "INSERT INTO event (seller_id, seq, event_id, event_type, created_at_ms, data)
+             VALUES ('S2', 1, 'EV1', 'bag.overdue', 5, '{}')",
+            "INSERT INTO event (seller_id, seq, event_id, event_type, created_at_ms, data, dedup_key)
+             VALUES ('S2', 2, 'EV3', 'bag.overdue', 5, '{}', 'bag.overdue:B1')",
+        ] {
+            let err = sqlx::query(sql).execute(&pool).await.expect_err(sql);
+            assert!(
+                matches!(&err, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation),
+                "{err}"
+            );
+        }
+        pool.close().await;
+    }
+
+    #[tokio::test]
+    async fn logs_survive_their_rebuild_on_sqlite() {
+        let path = std::env::temp_dir().join(format!(
+            "firstmile_rebuild_{}.db",
+            crate::domain::new_id("T")
+        ));
+        logs_survive_their_rebuild(&format!("sqlite://{}?mode=rwc", path.display())).await;
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[tokio::test]
+    async fn logs_survive_their_rebuild_on_postgres() {
+        let Some(admin) = test_postgres_url() else {
+            return;
+        };
+        let name = crate::domain::new_id("rebuild").to_lowercase();
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&admin)
+            .await
+            .expect("connect");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await
+            .expect("create");
+        logs_survive_their_rebuild(&format!("{base}/{name}")).await;
+        sqlx::query(&format!("DROP DATABASE {name}"))
+            .execute(&pool)
+            .await
+            .expect("drop");
         pool.close().await;
     }
 }

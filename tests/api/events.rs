@@ -309,7 +309,41 @@ async fn an_overdue_bag_is_reported_once(app: TestApp) {
     assert_eq!(overdue[0]["data"]["bag_id"], bag.as_str());
 }
 
+/// The event log keeps no foreign key of its own: an event is numbered from its
+/// seller's counter, whose row does, so no event is stored for a seller that does not
+/// exist.
+async fn no_event_is_stored_for_an_unknown_seller(app: TestApp) {
+    let seller = app.seller().await;
+    let store = &app.state.store;
+    let now = app.clock.now_ms();
+    let event = firstmile::store::NewEvent {
+        event_type: firstmile::domain::EventType::BagOverdue,
+        data: json!({"bag_id": "MB_NONE"}),
+        dedup_key: None,
+    };
+    match store
+        .append_events("SL_NO_SUCH_SELLER", std::slice::from_ref(&event), now)
+        .await
+    {
+        Err(firstmile::store::StoreError::Database(sqlx::Error::Database(e))) => {
+            assert_eq!(e.kind(), sqlx::error::ErrorKind::ForeignKeyViolation, "{e}")
+        }
+        other => panic!("an event of an unknown seller was stored: {other:?}"),
+    }
+    let listed = store
+        .list_events("SL_NO_SUCH_SELLER", 0, &[], 10)
+        .await
+        .expect("list");
+    assert!(listed.is_empty(), "{listed:?}");
+    // A seller that exists still gets it.
+    store
+        .append_events(&seller.id, &[event], now)
+        .await
+        .expect("append");
+}
+
 both!(
+    no_event_is_stored_for_an_unknown_seller,
     rolled_back_booking_emits_no_event,
     feed_and_webhooks_carry_the_same_events,
     failing_receiver_gets_retries_on_schedule,
