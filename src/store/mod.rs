@@ -691,14 +691,14 @@ mod tests {
         }
         drop(conn);
         MIGRATOR.run(&pool).await.expect("the rebuild");
-        let events: Vec<(String, i64, String, String, i64, String, Option<String>)> =
-            sqlx::query_as(
-                "SELECT seller_id, seq, event_id, event_type, created_at_ms, data, dedup_key
+        type EventRow = (String, i64, String, String, i64, String, Option<String>);
+        let events: Vec<EventRow> = sqlx::query_as(
+            "SELECT seller_id, seq, event_id, event_type, created_at_ms, data, dedup_key
                  FROM event ORDER BY seq",
-            )
-            .fetch_all(&pool)
-            .await
-            .expect("events");
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("events");
         assert_eq!(
             events,
             vec![
@@ -722,11 +722,11 @@ mod tests {
                 ),
             ]
         );
-        let history: Vec<(String, String, i64, String, String, String, Option<String>)> =
-            sqlx::query_as("SELECT * FROM handover_event")
-                .fetch_all(&pool)
-                .await
-                .expect("history");
+        type HistoryRow = (String, String, i64, String, String, String, Option<String>);
+        let history: Vec<HistoryRow> = sqlx::query_as("SELECT * FROM handover_event")
+            .fetch_all(&pool)
+            .await
+            .expect("history");
         assert_eq!(
             history,
             vec![(
