@@ -586,10 +586,9 @@ mod tests {
     }
 
     /// The plan of a 100-bag update by key on an unanalysed table of 20,000 bags, in
-    /// a transaction begun with `begin`.
-    async fn bag_update_plan(pool: &AnyPool, begin: &'static str) -> String {
-        let mut tx = pool.begin_with(begin).await.expect("begin");
-        // A temporary table of the same name is read instead of any real one.
+    /// `tx` (rolled back).
+    async fn bag_update_plan(mut tx: sqlx::Transaction<'static, sqlx::Any>) -> String {
+        // A temporary table of the same name is read instead of the real one.
         for sql in [
             "CREATE TEMPORARY TABLE bag (bag_id TEXT PRIMARY KEY, status TEXT NOT NULL,
                updated_at_ms BIGINT NOT NULL)",
@@ -616,27 +615,50 @@ mod tests {
             .join("\n")
     }
 
-    /// A scan transaction on PostgreSQL updates its bags through the key; a plain one
-    /// reads the whole unanalysed table for them.
-    #[tokio::test]
-    async fn scan_transactions_update_by_key_whatever_the_statistics_say() {
-        let Some(url) = test_postgres_url() else {
-            return;
-        };
+    /// A new database on the test PostgreSQL server: its URL, and a pool on the
+    /// server's own database to drop it with ([`drop_postgres_database`]).
+    async fn new_postgres_database(admin: &str) -> (String, AnyPool, String) {
+        let name = crate::domain::new_id("store_test_").to_lowercase();
+        let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
         sqlx::any::install_default_drivers();
         let pool = AnyPoolOptions::new()
             .max_connections(1)
-            .connect(&url)
+            .connect(admin)
             .await
             .expect("connect");
-        let keyed = bag_update_plan(&pool, KEYED_BEGIN).await;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await
+            .expect("create");
+        (format!("{base}/{name}"), pool, name)
+    }
+
+    async fn drop_postgres_database(pool: AnyPool, name: &str) {
+        sqlx::query(&format!("DROP DATABASE {name}"))
+            .execute(&pool)
+            .await
+            .expect("drop");
+        pool.close().await;
+    }
+
+    /// A scan transaction on PostgreSQL updates its bags through the key; a plain
+    /// write transaction reads the whole unanalysed table for them.
+    #[tokio::test]
+    async fn scan_transactions_update_by_key_whatever_the_statistics_say() {
+        let Some(admin) = test_postgres_url() else {
+            return;
+        };
+        let (url, admin_pool, name) = new_postgres_database(&admin).await;
+        let store = Store::connect(&url, 2).await.expect("store");
+        let keyed = bag_update_plan(store.begin_scan_write().await.expect("begin")).await;
         assert!(
             keyed.contains("Index Scan using bag_pkey") && !keyed.contains("Seq Scan"),
             "{keyed}"
         );
-        let plain = bag_update_plan(&pool, "BEGIN").await;
+        let plain = bag_update_plan(store.begin_write().await.expect("begin")).await;
         assert!(plain.contains("Seq Scan on bag"), "{plain}");
-        pool.close().await;
+        store.close().await;
+        drop_postgres_database(admin_pool, &name).await;
     }
 
     /// Rows written before migration `20261206000001` (which rebuilds the event log
@@ -770,23 +792,8 @@ mod tests {
         let Some(admin) = test_postgres_url() else {
             return;
         };
-        let name = crate::domain::new_id("rebuild").to_lowercase();
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-        sqlx::any::install_default_drivers();
-        let pool = AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(&admin)
-            .await
-            .expect("connect");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&pool)
-            .await
-            .expect("create");
-        logs_survive_their_rebuild(&format!("{base}/{name}")).await;
-        sqlx::query(&format!("DROP DATABASE {name}"))
-            .execute(&pool)
-            .await
-            .expect("drop");
-        pool.close().await;
+        let (url, admin_pool, name) = new_postgres_database(&admin).await;
+        logs_survive_their_rebuild(&url).await;
+        drop_postgres_database(admin_pool, &name).await;
     }
 }
