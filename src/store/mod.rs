@@ -528,6 +528,18 @@ pub(crate) fn test_postgres_url() -> Option<String> {
     url
 }
 
+/// A pool of one connection to `url`, for the store's tests that run statements of
+/// their own.
+#[cfg(test)]
+pub(crate) async fn test_pool(url: &str) -> AnyPool {
+    sqlx::any::install_default_drivers();
+    AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .expect("connect")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -620,12 +632,7 @@ mod tests {
     async fn new_postgres_database(admin: &str) -> (String, AnyPool, String) {
         let name = crate::domain::new_id("store_test_").to_lowercase();
         let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
-        sqlx::any::install_default_drivers();
-        let pool = AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(admin)
-            .await
-            .expect("connect");
+        let pool = test_pool(admin).await;
         sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&pool)
             .await
@@ -665,12 +672,7 @@ mod tests {
     /// and the handovers' histories without their foreign keys) come through it
     /// unchanged, on `url`'s database.
     async fn logs_survive_their_rebuild(url: &str) {
-        sqlx::any::install_default_drivers();
-        let pool = AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(url)
-            .await
-            .expect("connect");
+        let pool = test_pool(url).await;
         // The migrations before the rebuild, as the files they came from.
         let dir = std::env::temp_dir().join(crate::domain::new_id("firstmile_migrations_"));
         std::fs::create_dir_all(&dir).expect("dir");

@@ -475,12 +475,7 @@ mod tests {
         let Some(url) = crate::store::test_postgres_url() else {
             return;
         };
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::any::AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(&url)
-            .await
-            .expect("connect");
+        let pool = crate::store::test_pool(&url).await;
         let mut tx = pool.begin().await.expect("begin");
         // A temporary table of the same name is read instead of any real one.
         sqlx::query(

@@ -304,12 +304,7 @@ mod tests {
     /// statement on PostgreSQL, a placeholder-like literal left alone); then that a
     /// failing statement fails the lot.
     async fn statements_keep_their_arguments_and_outcomes(url: &str) {
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::any::AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(url)
-            .await
-            .expect("connect");
+        let pool = crate::store::test_pool(url).await;
         let mut tx = pool.begin().await.expect("begin");
         sqlx::query(
             "CREATE TEMPORARY TABLE together_check (k TEXT PRIMARY KEY, n BIGINT NOT NULL)",
